@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs everything the tests need, at pinned versions, and nothing the
+# main job needs: Python's onnx and onnxruntime in .venv, ONNX Runtime's
+# shared library in .cache/onnxruntime, QEMU and the thumbv7em target.
+# Each step is idempotent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup-python.sh
+scripts/setup-onnxruntime.sh
+scripts/setup-firmware.sh
