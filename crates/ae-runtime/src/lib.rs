@@ -1,9 +1,19 @@
 //! One interface over the inference runtimes that run this project's ONNX graphs: tract,
-//! ONNX Runtime (through the `ort` crate) and candle.
+//! ONNX Runtime (through the `ort` crate), candle and, optionally, candle-onnx.
 //!
 //! [`load`] reads a graph with the runtime that [`RuntimeKind`] names and returns a
 //! [`Runtime`], which reports the graph's input and output names and shapes and runs one batch
-//! at a time. Every graph in this project has one input and one or two outputs.
+//! at a time. Every graph in this project has one input and one or two outputs. Names and
+//! shapes come from the graph itself: this project's exports read `image` and write `latent`
+//! and `reconstruction` with a batch named `N`, and PyTorch's read `input` and write `output`
+//! with a batch named `batch`.
+//!
+//! | runtime | devices | threads |
+//! | --- | --- | --- |
+//! | `tract` | CPU | one, because tract-linalg's thread pool feature is off |
+//! | `ort` | CPU, CUDA with a GPU build of ONNX Runtime | [`LoadOptions::threads`] intra-op |
+//! | `candle` | CPU, CUDA with the `cuda` feature | `RAYON_NUM_THREADS`, process-wide |
+//! | `candle-onnx` | CPU | `RAYON_NUM_THREADS`, process-wide |
 //!
 //! # Finding ONNX Runtime
 //!
@@ -17,12 +27,14 @@
 //!    built in, then the same relative path under the current directory.
 //!
 //! A path given by 1 or 2 must exist, and no later source is tried. A process loads one library
-//! only, so asking for a different library after the first load is an error.
+//! only, so asking for a different library after the first load is an error. The cache contains
+//! the Linux CPU build, so CUDA needs a GPU build passed by 1 or 2.
 //!
 //! # Cargo features
 //!
-//! - `cuda`: lets the candle runtime run on [`Device::Cuda`]. ONNX Runtime's CUDA execution
-//!   provider needs no feature, only a GPU build of the library.
+//! - `cuda`: lets the candle runtime run on [`Device::Cuda`]. Building it needs the CUDA
+//!   toolkit. ONNX Runtime's CUDA execution provider needs no feature, only a GPU build of the
+//!   library.
 //! - `candle-onnx`: adds [`RuntimeKind::CandleOnnx`], the `candle-onnx` evaluator. Its build
 //!   script needs `protoc` (Debian package `protobuf-compiler`).
 
@@ -30,6 +42,9 @@ mod error;
 mod options;
 mod tensor;
 
+mod candle;
+#[cfg(feature = "candle-onnx")]
+mod candle_onnx;
 mod ort;
 mod ort_library;
 mod tract;
@@ -58,7 +73,7 @@ pub trait Runtime {
     /// Graph outputs, in graph order.
     fn outputs(&self) -> &[TensorInfo];
 
-    /// Runs the graph on one input batch; returns every graph output in graph order.
+    /// Runs the graph on one input batch and returns every graph output in graph order.
     fn run(&mut self, input: &Tensor) -> Result<Vec<Tensor>>;
 }
 
@@ -68,15 +83,49 @@ pub fn load(kind: RuntimeKind, path: &Path, options: &LoadOptions) -> Result<Box
     match kind {
         RuntimeKind::Tract => Ok(Box::new(tract::TractRuntime::load(path, options)?)),
         RuntimeKind::Ort => Ok(Box::new(ort::OrtRuntime::load(path, options)?)),
-        RuntimeKind::Candle => Err(Error::NotCompiled {
-            runtime: kind,
-            hint: "the candle runtime is not written yet".into(),
-        }),
-        RuntimeKind::CandleOnnx => Err(Error::NotCompiled {
-            runtime: kind,
-            hint: "rebuild with `--features candle-onnx`, which needs `protoc` \
-                   (apt-get install protobuf-compiler)"
-                .into(),
-        }),
+        RuntimeKind::Candle => Ok(Box::new(candle::CandleRuntime::load(path, options)?)),
+        #[cfg(feature = "candle-onnx")]
+        RuntimeKind::CandleOnnx => Ok(Box::new(candle_onnx::CandleOnnxRuntime::load(
+            path, options,
+        )?)),
+        #[cfg(not(feature = "candle-onnx"))]
+        RuntimeKind::CandleOnnx => Err(candle_onnx_missing()),
+    }
+}
+
+/// Checks which runtimes can load graphs on the CPU in this build and process: candle-onnx
+/// needs the `candle-onnx` feature, and ort needs ONNX Runtime's library, which this call loads
+/// as [`load`] would (see "Finding ONNX Runtime" above).
+pub fn available_runtimes(options: &LoadOptions) -> Vec<(RuntimeKind, Result<()>)> {
+    RuntimeKind::ALL
+        .into_iter()
+        .map(|kind| {
+            let status = match kind {
+                RuntimeKind::Tract | RuntimeKind::Candle => Ok(()),
+                RuntimeKind::Ort => ort_library::load(options.ort_library.as_deref()).map(|_| ()),
+                RuntimeKind::CandleOnnx => candle_onnx_status(),
+            };
+            (kind, status)
+        })
+        .collect()
+}
+
+#[cfg(feature = "candle-onnx")]
+fn candle_onnx_status() -> Result<()> {
+    Ok(())
+}
+
+#[cfg(not(feature = "candle-onnx"))]
+fn candle_onnx_status() -> Result<()> {
+    Err(candle_onnx_missing())
+}
+
+#[cfg(not(feature = "candle-onnx"))]
+fn candle_onnx_missing() -> Error {
+    Error::NotCompiled {
+        runtime: RuntimeKind::CandleOnnx,
+        hint: "rebuild with `--features candle-onnx`, which needs `protoc` \
+               (apt-get install protobuf-compiler)"
+            .into(),
     }
 }

@@ -101,14 +101,15 @@ impl FromStr for Device {
     }
 }
 
-/// Options for [`crate::load`]; `LoadOptions::default()` runs on the CPU with each runtime's
+/// Options for [`crate::load`]. `LoadOptions::default()` runs on the CPU with each runtime's
 /// default threading and picks the batch size from the first run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Batch size to prepare for at load time. Runs with other batch sizes still work, and tract
     /// prepares a plan for each new size on first use.
     pub batch: Option<usize>,
-    /// Number of intra-op threads. ONNX Runtime and candle use it, and tract runs on one thread.
+    /// Number of intra-op threads for ONNX Runtime. tract runs on one thread, and candle sizes
+    /// its thread pool for the whole process from `RAYON_NUM_THREADS`.
     pub threads: Option<usize>,
     /// Device to run on.
     pub device: Device,

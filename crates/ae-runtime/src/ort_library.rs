@@ -26,7 +26,7 @@ pub(crate) struct LoadedLibrary {
     pub(crate) path: PathBuf,
     /// Version that the library reports, for example `1.32.0`.
     pub(crate) version: String,
-    /// The process-wide environment; `ort` allows one per process.
+    /// The process-wide environment, since `ort` allows one per process.
     pub(crate) environment: Environment,
 }
 

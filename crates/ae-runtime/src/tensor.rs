@@ -9,7 +9,7 @@ use crate::{Error, Result};
 pub struct Tensor {
     /// Size of each dimension, outermost first.
     pub shape: Vec<usize>,
-    /// Values in row-major order; the length is the product of `shape`.
+    /// Values in row-major order, as many as the product of `shape`.
     pub data: Vec<f32>,
 }
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use tract_onnx::pb;
 use tract_onnx::prelude::{
     tvec, Arc, DatumExt, DatumType, Framework, InferenceFact, InferenceModel, InferenceModelExt,
-    IntoRunnable, IntoTValue, TValue, Tensor as TractTensor, TractError, TypedRunnableModel,
+    IntoRunnable, IntoTValue, TValue, Tensor as TractTensor, ToDim, TractError, TypedRunnableModel,
 };
 
 use crate::{Dim, Error, LoadOptions, Result, Runtime, RuntimeKind, Tensor, TensorInfo};
@@ -149,11 +149,21 @@ impl TractRuntime {
         }
 
         tracing::debug!(path = %self.path.display(), ?shape, "building tract plan");
+        let mut model = self.model.clone();
+
+        // Intermediate value infos, as this project's exporter writes them, declare the batch
+        // symbol too, so tract could not unify them with a fixed input size. Binding the input's
+        // symbols to their sizes throughout the graph resolves that.
+        let mut bindings = HashMap::new();
+        for (dim, &size) in self.inputs[0].dims.iter().zip(shape) {
+            if let Dim::Symbolic(name) = dim {
+                bindings.insert(model.symbols.sym(name), size.to_dim());
+            }
+        }
         let fact: InferenceFact = f32::fact(shape).into();
-        let plan = self
-            .model
-            .clone()
-            .with_input_fact(0, fact)
+        let plan = model
+            .set_symbols(&bindings)
+            .and_then(|()| model.with_input_fact(0, fact))
             .and_then(|model| model.into_optimized())
             .and_then(|model| model.into_runnable())
             .map_err(|error| self.run_error(error))?;
@@ -292,7 +302,7 @@ fn tensor_info(value: &pb::ValueInfoProto, role: &str) -> std::result::Result<Te
     })
 }
 
-/// Converts one declared dimension; an unnamed unknown dimension becomes `Symbolic("?")`.
+/// Converts one declared dimension. An unnamed unknown dimension becomes `Symbolic("?")`.
 fn dim_from_proto(dim: &pb::tensor_shape_proto::Dimension) -> Dim {
     use pb::tensor_shape_proto::dimension::Value;
     match &dim.value {

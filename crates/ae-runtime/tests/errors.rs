@@ -4,76 +4,12 @@ mod common;
 
 use std::path::Path;
 
-use ae_onnx::proto::{
-    tensor_shape_proto, type_proto, GraphProto, ModelProto, NodeProto, OperatorSetIdProto,
-    TensorShapeProto, TypeProto, ValueInfoProto,
-};
 use ae_runtime::{Device, Error, LoadOptions, RuntimeKind, Tensor};
 use common::fixture;
-use prost::Message;
+use common::graphs::write_graph_with_op;
 
 /// Runtimes that every build has.
-const RUNTIMES: [RuntimeKind; 2] = [RuntimeKind::Tract, RuntimeKind::Ort];
-
-fn value_info(name: &str, dims: &[&str]) -> ValueInfoProto {
-    let dim = dims
-        .iter()
-        .map(|dim| {
-            let value = match dim.parse::<i64>() {
-                Ok(size) => tensor_shape_proto::dimension::Value::DimValue(size),
-                Err(_) => tensor_shape_proto::dimension::Value::DimParam(dim.to_string()),
-            };
-            tensor_shape_proto::Dimension {
-                value: Some(value),
-                denotation: None,
-            }
-        })
-        .collect();
-    let tensor = type_proto::Tensor {
-        elem_type: Some(1),
-        shape: Some(TensorShapeProto { dim }),
-    };
-    ValueInfoProto {
-        name: Some(name.into()),
-        r#type: Some(TypeProto {
-            value: Some(type_proto::Value::TensorType(tensor)),
-            denotation: None,
-        }),
-        doc_string: None,
-    }
-}
-
-/// Writes a graph `x [N,4] -> Relu -> OP -> y [N,4]` to `path`.
-fn write_graph_with_op(path: &Path, op: &str) {
-    let node = |name: &str, op_type: &str, input: &str, output: &str| NodeProto {
-        input: vec![input.into()],
-        output: vec![output.into()],
-        name: Some(name.into()),
-        op_type: Some(op_type.into()),
-        ..NodeProto::default()
-    };
-    let graph = GraphProto {
-        node: vec![
-            node("relu", "Relu", "x", "hidden"),
-            node("odd_node", op, "hidden", "y"),
-        ],
-        name: Some("unsupported".into()),
-        input: vec![value_info("x", &["N", "4"])],
-        output: vec![value_info("y", &["N", "4"])],
-        ..GraphProto::default()
-    };
-    let model = ModelProto {
-        ir_version: Some(8),
-        producer_name: Some("ae-runtime tests".into()),
-        graph: Some(graph),
-        opset_import: vec![OperatorSetIdProto {
-            domain: Some(String::new()),
-            version: Some(17),
-        }],
-        ..ModelProto::default()
-    };
-    std::fs::write(path, model.encode_to_vec()).expect("temporary folder is writable");
-}
+const RUNTIMES: [RuntimeKind; 3] = [RuntimeKind::Tract, RuntimeKind::Ort, RuntimeKind::Candle];
 
 #[test]
 fn missing_file_names_path() {
@@ -145,6 +81,93 @@ fn unknown_operator_is_rejected_at_load() {
         "ort: {error:?}"
     );
     assert!(error.to_string().contains("Frobnicate"), "ort: {error}");
+}
+
+#[test]
+fn candle_rejects_unknown_and_unsupported_ops() {
+    let folder = tempfile::tempdir().unwrap();
+    // Frobnicate is no ONNX operator. Softmax is one, but outside the interpreter's list.
+    for op in ["Frobnicate", "Softmax"] {
+        let path = folder.path().join(format!("{op}.onnx"));
+        write_graph_with_op(&path, op);
+
+        let error = ae_runtime::load(RuntimeKind::Candle, &path, &LoadOptions::default())
+            .err()
+            .unwrap_or_else(|| panic!("candle rejects {op}"));
+        let Error::Unsupported {
+            runtime,
+            node,
+            op: found,
+            ..
+        } = &error
+        else {
+            panic!("candle: expected Unsupported for {op}, got {error:?}");
+        };
+        assert_eq!(*runtime, RuntimeKind::Candle);
+        assert_eq!(node, "odd_node");
+        assert_eq!(found, op);
+        let message = error.to_string();
+        assert!(
+            message.contains(&format!("not supported by this runtime: {op}")),
+            "{message}"
+        );
+        assert!(message.contains(&format!("{op}.onnx")), "{message}");
+    }
+}
+
+#[test]
+fn candle_rejects_unsupported_conv_attributes() {
+    use ae_onnx::proto::attribute_proto::AttributeType;
+    use ae_onnx::proto::{AttributeProto, GraphProto};
+    use common::graphs::{float_initializer, node, value_info, write_model};
+
+    let ints = |name: &str, values: &[i64]| AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Ints as i32),
+        ints: values.to_vec(),
+        ..AttributeProto::default()
+    };
+    let cases = [
+        (ints("strides", &[2, 1]), "Conv with strides [2, 1]"),
+        (ints("dilations", &[2, 2]), "Conv with dilations [2, 2]"),
+    ];
+    let folder = tempfile::tempdir().unwrap();
+    for (attribute, expected) in cases {
+        let mut conv = node("conv", "Conv", &["x", "w"], &["y"]);
+        conv.attribute.push(attribute);
+        let graph = GraphProto {
+            node: vec![conv],
+            initializer: vec![float_initializer("w", &[1, 1, 3, 3], vec![0.5; 9])],
+            input: vec![value_info("x", &["N", "1", "8", "8"])],
+            output: vec![value_info("y", &["N", "1", "?", "?"])],
+            ..GraphProto::default()
+        };
+        let path = folder.path().join("conv.onnx");
+        write_model(&path, graph);
+
+        let error = ae_runtime::load(RuntimeKind::Candle, &path, &LoadOptions::default())
+            .err()
+            .unwrap_or_else(|| panic!("candle rejects {expected}"));
+        assert!(matches!(error, Error::Unsupported { .. }), "{error:?}");
+        assert!(error.to_string().contains(expected), "{error}");
+    }
+}
+
+#[test]
+fn candle_cuda_needs_feature_or_gpu() {
+    let options = LoadOptions {
+        device: Device::Cuda(0),
+        ..LoadOptions::default()
+    };
+    let error = ae_runtime::load(
+        RuntimeKind::Candle,
+        &fixture("conv.full.ts17.onnx"),
+        &options,
+    )
+    .err()
+    .expect("this machine has no CUDA GPU");
+    assert!(matches!(error, Error::Device { .. }), "{error:?}");
+    assert!(error.to_string().contains("cuda:0"), "{error}");
 }
 
 #[test]
@@ -228,4 +251,29 @@ fn tract_rejects_batch_zero() {
     .err()
     .expect("batch 0 is rejected");
     assert!(matches!(error, Error::InvalidOptions { .. }), "{error:?}");
+}
+
+#[cfg(not(feature = "candle-onnx"))]
+#[test]
+fn candle_onnx_needs_its_feature() {
+    let model = fixture("linear.full.ts17.onnx");
+    let error = ae_runtime::load(RuntimeKind::CandleOnnx, &model, &LoadOptions::default())
+        .err()
+        .expect("candle-onnx is not compiled in");
+    assert!(matches!(error, Error::NotCompiled { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("--features candle-onnx"),
+        "{error}"
+    );
+}
+
+#[test]
+fn available_runtimes_lists_every_runtime() {
+    let statuses = ae_runtime::available_runtimes(&LoadOptions::default());
+    let kinds: Vec<RuntimeKind> = statuses.iter().map(|(kind, _)| *kind).collect();
+    assert_eq!(kinds, RuntimeKind::ALL);
+    for (kind, status) in &statuses {
+        let expected_available = *kind != RuntimeKind::CandleOnnx || cfg!(feature = "candle-onnx");
+        assert_eq!(status.is_ok(), expected_available, "{kind}: {status:?}");
+    }
 }

@@ -96,6 +96,11 @@ fn ort_with_two_threads_matches() {
     assert_matches(RuntimeKind::Ort, &options);
 }
 
+#[test]
+fn candle_matches_recorded_outputs() {
+    assert_matches(RuntimeKind::Candle, &LoadOptions::default());
+}
+
 fn symbolic(name: &str) -> Dim {
     Dim::Symbolic(name.into())
 }
@@ -138,7 +143,7 @@ fn expected_io(stem: &str) -> (TensorInfo, TensorInfo) {
 
 #[test]
 fn runtimes_report_graph_io() {
-    for kind in [RuntimeKind::Tract, RuntimeKind::Ort] {
+    for kind in [RuntimeKind::Tract, RuntimeKind::Ort, RuntimeKind::Candle] {
         for stem in FIXTURES {
             let model = fixture(&format!("{stem}.onnx"));
             let runtime = ae_runtime::load(kind, &model, &LoadOptions::default())
@@ -162,4 +167,9 @@ fn runtimes_report_name_and_device() {
     assert_eq!(ort.kind(), RuntimeKind::Ort);
     assert_eq!(ort.version(), "onnxruntime 1.32.0");
     assert_eq!(ort.device(), "CPUExecutionProvider");
+
+    let candle = ae_runtime::load(RuntimeKind::Candle, &model, &LoadOptions::default()).unwrap();
+    assert_eq!(candle.kind(), RuntimeKind::Candle);
+    assert_eq!(candle.version(), "candle 0.11.1");
+    assert_eq!(candle.device(), "cpu");
 }

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod graphs;
+
 use std::path::{Path, PathBuf};
 
 use ae_runtime::Tensor;
