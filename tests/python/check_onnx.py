@@ -4,7 +4,9 @@
 The script loads MODEL.onnx and runs ``onnx.checker.check_model(model, full_check=True)``.
 It then runs the model with ONNX Runtime's CPUExecutionProvider on the float32 array in
 ``--input``. The chosen output passes when it has the shape of the array in ``--expected`` and
-differs from it by at most ``--atol`` in every element.
+differs from it by at most ``--atol`` in every element; with ``--scaled`` the difference of each
+element is divided by max(1, |expected|) first, which keeps the same number of significant
+digits for latent codes of magnitude up to about 30.
 
 Prints one line of JSON with ``"ok": true`` and the measured difference, or ``"ok": false`` and
 the reason, and exits with status 0 on success and 1 on failure (2 for invalid arguments).
@@ -37,6 +39,11 @@ def parse_args(argv):
         type=float,
         default=1e-5,
         help="maximum allowed absolute difference per element (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--scaled",
+        action="store_true",
+        help="divide each difference by max(1, |expected|) before comparing with --atol",
     )
     return parser.parse_args(argv)
 
@@ -122,7 +129,7 @@ def run_model(onnxruntime, args, input_array):
     return output_name, output
 
 
-def compare(numpy, output, expected, atol):
+def compare(numpy, output, expected, atol, scaled):
     if output.shape != expected.shape:
         reason = f"output shape {list(output.shape)} differs from expected {list(expected.shape)}"
         raise CheckFailed("compare", reason)
@@ -131,11 +138,14 @@ def compare(numpy, output, expected, atol):
     if not numpy.all(numpy.isfinite(expected)):
         raise CheckFailed("compare", "the expected array contains NaN or infinity")
     difference = numpy.abs(output.astype(numpy.float64) - expected.astype(numpy.float64))
+    if scaled:
+        difference /= numpy.maximum(1.0, numpy.abs(expected.astype(numpy.float64)))
     max_abs_diff = float(difference.max()) if difference.size else 0.0
     if max_abs_diff > atol:
         worst = numpy.unravel_index(int(numpy.argmax(difference)), difference.shape)
         index = [int(position) for position in worst]
-        reason = f"max abs diff {max_abs_diff:.3g} exceeds atol {atol:g}, at index {index}"
+        kind = "max scaled diff" if scaled else "max abs diff"
+        reason = f"{kind} {max_abs_diff:.3g} exceeds atol {atol:g}, at index {index}"
         raise CheckFailed("compare", reason)
     return max_abs_diff
 
@@ -153,8 +163,9 @@ def main(argv):
         output_name, output = run_model(onnxruntime, args, input_array)
         result["output"] = output_name
         result["shape"] = list(output.shape)
-        result["max_abs_diff"] = compare(numpy, output, expected, args.atol)
+        result["max_abs_diff"] = compare(numpy, output, expected, args.atol, args.scaled)
         result["atol"] = args.atol
+        result["scaled"] = args.scaled
     except CheckFailed as failure:
         result.update({"ok": False, "stage": failure.stage, "error": failure.reason})
         print(json.dumps(result))

@@ -106,9 +106,20 @@ impl Autoencoder {
 }
 
 fn onnx_layer(layer: &ModelLayer) -> Result<NamedLayer> {
+    // Subnormal weights are written as zeros: they change no output by more than
+    // 1e-38 and slow down every CPU runtime that meets them.
     let values = |var: &Option<candle_core::Var>| -> Result<Vec<f32>> {
         let tensor = var.as_ref().expect("layer with parameters").as_tensor();
-        Ok(tensor.flatten_all()?.to_vec1::<f32>()?)
+        let mut values = tensor.flatten_all()?.to_vec1::<f32>()?;
+        let mut flushed = 0;
+        for value in values.iter_mut().filter(|value| value.is_subnormal()) {
+            *value = 0.0;
+            flushed += 1;
+        }
+        if flushed > 0 {
+            tracing::info!(layer = %layer.name, flushed, "flushed subnormal weights to zero");
+        }
+        Ok(values)
     };
     let converted = match layer.def {
         LayerDef::Linear {
