@@ -89,25 +89,33 @@ fn main() -> ! {
     hprintln!("stack {}", stack::peak_bytes());
     hprintln!("done");
     debug::exit(debug::EXIT_SUCCESS);
-    loop {}
+    halt()
 }
 
 fn fail(message: &str) -> ! {
     hprintln!("error {}", message);
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    halt()
 }
 
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
     hprintln!("error hardfault at pc {:#010x}", frame.pc());
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    halt()
 }
 
 #[panic_handler]
 fn panic(info: &PanicInfo) -> ! {
     hprintln!("error panic: {}", info);
     debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    halt()
+}
+
+/// Sleeps forever. Only reached if the semihosting exit call returns, which
+/// happens when no debugger or emulator handles it.
+fn halt() -> ! {
+    loop {
+        cortex_m::asm::wfi();
+    }
 }

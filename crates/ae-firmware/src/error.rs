@@ -47,7 +47,7 @@ pub enum FirmwareError {
         node: String,
         /// ONNX operator type.
         op: String,
-        /// What is wrong and what the generator expects instead.
+        /// Description of the problem and of what the generator expects instead.
         reason: String,
     },
     /// The graph as a whole does not fit the generator's model of an encoder.
@@ -55,7 +55,7 @@ pub enum FirmwareError {
     InvalidGraph {
         /// Model file.
         path: PathBuf,
-        /// What is wrong.
+        /// Description of the problem.
         reason: String,
     },
     /// Reading the MNIST data or a reference array failed.
@@ -66,7 +66,7 @@ pub enum FirmwareError {
     Dataset {
         /// Data set folder.
         path: PathBuf,
-        /// What is wrong.
+        /// Description of the problem.
         reason: String,
     },
     /// Input of the wrong length passed to the host runtime.

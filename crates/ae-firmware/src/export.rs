@@ -12,14 +12,14 @@ use crate::graph::import;
 use crate::native::Calibration;
 use crate::network::{quantize, validate_f32, validate_i8};
 
-/// What to generate.
+/// Options of one firmware export.
 #[derive(Clone, Debug)]
 pub struct ExportOptions {
     /// Encoder ONNX file.
     pub model: PathBuf,
     /// Folder for model.rs and digits.rs.
     pub out_dir: PathBuf,
-    /// Quantize to int8 with this calibration; f32 when `None`.
+    /// Calibration for int8 quantization, or `None` for f32.
     pub int8: Option<Calibration>,
     /// MNIST folder whose first `digits` test images are baked in.
     pub test_data: PathBuf,

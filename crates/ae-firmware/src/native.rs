@@ -28,7 +28,7 @@ pub enum Precision {
     F32,
     /// int8 weights and activations, calibrated on MNIST training images.
     Int8 {
-        /// Where the calibration images come from.
+        /// Source of the calibration images.
         calibration: Calibration,
     },
 }

@@ -107,7 +107,7 @@ pub struct QuantLayer {
     pub bias: Vec<f32>,
     /// Activation applied before the output is quantized.
     pub activation: Activation,
-    /// Quantization of the output; `None` on the last layer.
+    /// Quantization of the output, `None` on the last layer.
     pub output_quant: Option<QuantParams>,
 }
 

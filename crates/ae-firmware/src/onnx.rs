@@ -1,7 +1,7 @@
 //! Reading ONNX protobufs: the model file, initializer tensors, attributes
 //! and the graph input's shape.
 //!
-//! NOTE: this uses the prost structs that tract-onnx exports (`pb`); switch to
+//! NOTE: this uses the prost structs that tract-onnx exports (`pb`). Switch to
 //! `ae_onnx::proto` once that crate's API is settled.
 
 use std::collections::HashMap;

@@ -26,7 +26,7 @@ const F32_TOLERANCE: f32 = 1e-5;
 
 /// int8 latents must lie within this fraction of the largest |latent| from
 /// tract's f32 latents (an estimate of int8 quantization noise).
-const INT8_RELATIVE_TOLERANCE: f32 = 0.05;
+const INT8_RELATIVE_TOLERANCE: f32 = 0.02;
 
 /// The firmware builds share firmware-demo/target, so they run one at a time.
 static BUILD_LOCK: Mutex<()> = Mutex::new(());
@@ -46,7 +46,7 @@ fn calibration() -> Calibration {
     }
 }
 
-/// Generates, builds and runs one variant; returns the firmware output and
+/// Generates, builds and runs one variant. Returns the firmware output and
 /// its measured report, which is also written as JSON under target/tmp.
 fn run_firmware(variant: &Variant) -> (DemoOutput, FirmwareReport) {
     if let Err(error) = demo::check_tools() {
@@ -92,7 +92,8 @@ fn run_firmware(variant: &Variant) -> (DemoOutput, FirmwareReport) {
 }
 
 /// Runs the variant and checks its latents against the host kernels and
-/// tract; for int8 also the reconstruction MSE over the baked digits.
+/// tract. For int8 it also checks the reconstruction MSE over the baked
+/// digits.
 fn check_variant(variant: &Variant) -> FirmwareReport {
     let (output, report) = run_firmware(variant);
     let (images, labels) = test_images(DIGITS);

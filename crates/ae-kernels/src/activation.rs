@@ -5,7 +5,7 @@
 pub enum Activation {
     /// Stores the output unchanged.
     Identity,
-    /// Stores `max(x, 0)`; NaN becomes 0.
+    /// Stores `max(x, 0)`, and 0 for NaN.
     Relu,
 }
 

@@ -29,7 +29,7 @@ pub fn dense_f32(
     });
 }
 
-/// Where an int8 layer stores its outputs.
+/// Destination of an int8 layer's outputs.
 pub enum I8Output<'a> {
     /// Quantized with the given parameters and stored centred (`q - z`), as
     /// the next int8 layer reads them.
@@ -39,7 +39,7 @@ pub enum I8Output<'a> {
 }
 
 impl I8Output<'_> {
-    /// Number of values this output holds.
+    /// Number of values in this output.
     pub fn len(&self) -> usize {
         match self {
             I8Output::Quantized(values, _) => values.len(),
@@ -47,7 +47,7 @@ impl I8Output<'_> {
         }
     }
 
-    /// Returns true when the output holds no values.
+    /// Returns true when the output has no values.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -65,7 +65,7 @@ impl I8Output<'_> {
 /// Computes one int8 fully connected layer.
 ///
 /// `weights` are packed rows (see [`crate::quant::pack_weights_i8`]), `input`
-/// holds centred activations (`q - z`), and `scales[o]` is
+/// contains centred activations (`q - z`), and `scales[o]` is
 /// `s_w[o] * s_input`. Each output is
 /// `activation(scales[o] * sum_i weights[o, i] * input[i] + bias[o])`.
 ///

@@ -98,7 +98,7 @@ pub struct LayerI8<'a> {
     pub bias: &'a [f32],
     /// Applied to every output before it is quantized.
     pub activation: Activation,
-    /// Quantization of the outputs; `None` only on the last layer, which
+    /// Quantization of the outputs. It is `None` only on the last layer, which
     /// writes f32.
     pub output_quant: Option<QuantParams>,
 }

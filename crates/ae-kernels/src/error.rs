@@ -10,7 +10,7 @@ pub enum KernelError {
     NoLayers,
     /// A buffer passed to `encode` has the wrong length.
     BufferLength {
-        /// Which buffer: "input", "output" or "scratch".
+        /// Buffer name: "input", "output" or "scratch".
         buffer: &'static str,
         /// Length the encoder requires (a minimum for scratch).
         expected: usize,
@@ -21,7 +21,7 @@ pub enum KernelError {
     ParameterLength {
         /// Index of the layer in the table.
         layer: usize,
-        /// Which array: "weights", "bias" or "scales".
+        /// Array name: "weights", "bias" or "scales".
         parameter: &'static str,
         /// Length the shape requires.
         expected: usize,

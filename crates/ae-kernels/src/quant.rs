@@ -35,8 +35,8 @@
 //! additions, because `libm::roundf` costs about 20 instructions per value on
 //! a Cortex-M4.
 
-/// Longest int8 dot product (weights per output) that cannot overflow the
-/// `i32` accumulator: `floor((2^31 - 1) / (127 * 255))`.
+/// Maximum int8 dot-product length (weights per output) that cannot
+/// overflow the `i32` accumulator: `floor((2^31 - 1) / (127 * 255))`.
 pub const MAX_ROW_LEN_I8: usize = 66_311;
 
 /// Scale and zero point of a per-tensor int8 activation quantization.

@@ -35,7 +35,7 @@ fn shape(
     }
 }
 
-/// The conv encoder's three layers, then odd cases: stride 1 and 3,
+/// Returns the conv encoder's three layers, then odd cases: stride 1 and 3,
 /// asymmetric and oversized padding, non-square kernels and inputs, a
 /// kernel covering the whole input (the patch-free path), channel counts
 /// that leave row tails.
@@ -53,7 +53,7 @@ fn shapes() -> Vec<Conv2dShape> {
     ]
 }
 
-/// Both kernels skip or zero the same taps and add in the same order; the
+/// Both kernels skip or zero the same taps and add in the same order. The
 /// tolerance only allows for a compiler that contracts a multiply-add.
 const F32_TOLERANCE: f32 = 1e-5;
 

@@ -22,7 +22,7 @@ const SHAPES: &[(usize, usize)] = &[
 ];
 
 /// The fast and reference f32 kernels add the products in the same order,
-/// so they are expected to agree exactly; the tolerance only allows for a
+/// so they are expected to agree exactly. The tolerance only allows for a
 /// compiler that contracts a multiply-add.
 const F32_TOLERANCE: f32 = 1e-5;
 

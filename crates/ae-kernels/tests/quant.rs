@@ -296,8 +296,20 @@ fn encoder_rejects_short_buffers() {
 
 #[test]
 fn activation_rounding_ties_to_even() {
-    let params = QuantParams { scale: 1.0, zero_point: 0 };
-    let cases = [(0.5, 0), (1.5, 2), (2.5, 2), (-0.5, 0), (-1.5, -2), (0.49, 0), (0.51, 1), (126.4, 126)];
+    let params = QuantParams {
+        scale: 1.0,
+        zero_point: 0,
+    };
+    let cases = [
+        (0.5, 0),
+        (1.5, 2),
+        (2.5, 2),
+        (-0.5, 0),
+        (-1.5, -2),
+        (0.49, 0),
+        (0.51, 1),
+        (126.4, 126),
+    ];
     for (x, expected) in cases {
         assert_eq!(params.quantize_centred(x), expected, "x = {x}");
     }

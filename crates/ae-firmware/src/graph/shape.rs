@@ -12,7 +12,7 @@ pub(super) fn reshape_target(target: &[i64], count: usize, allow_zero: bool) -> 
     {
         return None;
     }
-    // NOTE: a 0 after the first entry copies an input dimension in ONNX; the
+    // NOTE: a 0 after the first entry copies an input dimension in ONNX, but the
     // per-image shape does not track that, so it is rejected.
     if rest.contains(&0) {
         return None;

@@ -15,12 +15,13 @@ pub fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The repository's MNIST folder.
+/// Returns the repository's MNIST folder.
 pub fn mnist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/mnist")
 }
 
-/// The first `count` MNIST test images as f32 in [0, 1], and their labels.
+/// Loads the first `count` MNIST test images as f32 in [0, 1], and their
+/// labels.
 pub fn test_images(count: usize) -> (Vec<f32>, Vec<u8>) {
     let dataset = ae_data::load_dataset(&mnist_dir()).expect("MNIST in data/mnist");
     let len = dataset.test.image_len();

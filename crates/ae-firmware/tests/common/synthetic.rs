@@ -61,7 +61,8 @@ pub fn node(
     }
 }
 
-/// A float tensor value with a symbolic first dimension `N`.
+/// Builds the value info of a float tensor whose first dimension is the
+/// symbolic batch `N`.
 pub fn value(name: &str, dims: &[i64]) -> ValueInfoProto {
     let mut dim = vec![tensor_shape_proto::Dimension {
         value: Some(tensor_shape_proto::dimension::Value::DimParam("N".into())),
