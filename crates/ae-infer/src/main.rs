@@ -89,6 +89,7 @@ fn run(args: &Args) -> Result<()> {
         threads: args.threads,
         device,
         ort_library: args.ort_lib.clone(),
+        ..LoadOptions::default()
     };
     let mut runtime = ae_runtime::load(kind, &args.model, &options)?;
     let input = image_batch(runtime.as_ref(), &args.model, &digits)?;

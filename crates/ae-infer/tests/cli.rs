@@ -221,3 +221,73 @@ fn out_with_several_images_is_an_error() {
         .unwrap();
     assert_user_error(&output, "--out");
 }
+
+/// Row 0 of a recorded .npy array.
+fn first_row(path: &Path) -> Vec<f32> {
+    let (shape, data) = ae_data::read_npy_f32(path).unwrap();
+    let len: usize = shape[1..].iter().product();
+    data[..len].to_vec()
+}
+
+#[test]
+fn runs_pytorch_exports_on_every_runtime() {
+    // Row 0 of every recorded input is MNIST test image 0, shipped as data/digits/7.png.
+    let interop = root().join("tests/fixtures/interop");
+    let dir = tempfile::tempdir().unwrap();
+    let image = digit(dir.path(), 7);
+    let pixels = ae_data::load_digit(&image, ae_data::Invert::No)
+        .unwrap()
+        .pixels;
+
+    for model in ["full", "encoder"].iter().flat_map(|graph| {
+        ["ts17", "untrained.ts11", "untrained.ts13"]
+            .iter()
+            .flat_map(move |set| ["linear", "conv"].map(|kind| format!("{kind}.{graph}.{set}")))
+    }) {
+        let expected = first_row(&interop.join(format!("{model}.output.npy")));
+        for runtime in ["tract", "ort", "candle"] {
+            let output = ae_infer()
+                .args(["--json", "--runtime", runtime, "--model"])
+                .arg(interop.join(format!("{model}.onnx")))
+                .arg(&image)
+                .output()
+                .unwrap();
+            let report = json(&output);
+            let result = &report["images"][0];
+            if model.contains(".full.") {
+                let mse = expected
+                    .iter()
+                    .zip(&pixels)
+                    .map(|(a, b)| ((a - b) as f64).powi(2))
+                    .sum::<f64>()
+                    / 784.0;
+                let reported = result["mse"].as_f64().unwrap();
+                assert!(
+                    (reported - mse).abs() < 1e-6,
+                    "{runtime} {model}: MSE {reported}, recorded output gives {mse}"
+                );
+            } else {
+                let latent: Vec<f32> = result["latent"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|value| value.as_f64().unwrap() as f32)
+                    .collect();
+                let diff = latent
+                    .iter()
+                    .zip(&expected)
+                    .map(|(a, b)| (a - b).abs() / b.abs().max(1.0))
+                    .fold(0.0, f32::max);
+                assert_eq!(
+                    latent.len(),
+                    expected.len(),
+                    "{runtime} {model}: latent length"
+                );
+                assert!(
+                    diff <= 1e-5,
+                    "{runtime} {model}: latent differs from the recorded output by {diff:e}"
+                );
+            }
+        }
+    }
+}
