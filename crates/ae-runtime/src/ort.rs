@@ -3,6 +3,16 @@
 //! ONNX Runtime silently falls back to the CPU when an execution provider fails to register.
 //! [`Device::Cuda`] registers the CUDA provider with `error_on_failure`, so a missing provider
 //! library, a missing CUDA library or a missing GPU is a load error and never a CPU run.
+//!
+//! CUDA needs a GPU build of ONNX Runtime passed with `--ort-lib` or `ORT_DYLIB_PATH`, for
+//! example `libonnxruntime.so` from the `onnxruntime-gpu` wheel, next to the
+//! `libonnxruntime_providers_shared.so` and `libonnxruntime_providers_cuda.so` of the same
+//! wheel. The provider then loads the CUDA and cuDNN libraries that ort 2.0.0-rc.15 lists in
+//! `ort::ep::cuda::CUDA_DYLIBS` and `CUDNN_DYLIBS`, such as `libcudart.so.13` and
+//! `libcudnn.so.9`.
+//!
+//! [`Runtime::device`] names the provider that the session was built for. ONNX Runtime may
+//! still place single nodes that the CUDA provider lacks on the CPU.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +20,7 @@ use ::ort::ep::{self, ExecutionProvider};
 use ::ort::session::builder::SessionBuilder;
 use ::ort::session::Session;
 use ::ort::value::{TensorElementType, TensorRef, ValueType};
+use ::ort::ErrorCode;
 
 use crate::ort_library;
 use crate::{Device, Dim, Error, LoadOptions, Result, Runtime, RuntimeKind, Tensor, TensorInfo};
@@ -84,11 +95,7 @@ impl OrtRuntime {
 
         let session = builder
             .commit_from_memory(&bytes)
-            .map_err(|error| Error::InvalidModel {
-                runtime: RuntimeKind::Ort,
-                path: path.to_path_buf(),
-                message: error.to_string(),
-            })?;
+            .map_err(|error| commit_error(error, path, options.device))?;
         let inputs = read_outlets(session.inputs(), "input", path)?;
         let outputs = read_outlets(session.outputs(), "output", path)?;
         if inputs.len() != 1 {
@@ -180,6 +187,36 @@ impl Runtime for OrtRuntime {
             });
         }
         Ok(tensors)
+    }
+}
+
+/// Classifies a failure to create the session. On CUDA, the provider initializes the GPU only
+/// when the session is created, so errors that are not about the model are device errors.
+// NOTE: which error codes ONNX Runtime uses for a missing GPU was not checked on a GPU machine.
+fn commit_error(error: ::ort::Error, path: &Path, device: Device) -> Error {
+    let model_problem = matches!(
+        error.code(),
+        ErrorCode::InvalidProtobuf
+            | ErrorCode::InvalidGraph
+            | ErrorCode::NoModel
+            | ErrorCode::InvalidArgument
+            | ErrorCode::NotImplemented
+    );
+    let message = error.to_string();
+    match device {
+        Device::Cuda(_) if !model_problem => Error::Device {
+            runtime: RuntimeKind::Ort,
+            path: path.to_path_buf(),
+            device: device.to_string(),
+            reason: format!(
+                "creating the session on the CUDA execution provider failed ({message})"
+            ),
+        },
+        _ => Error::InvalidModel {
+            runtime: RuntimeKind::Ort,
+            path: path.to_path_buf(),
+            message,
+        },
     }
 }
 
