@@ -66,10 +66,11 @@ impl QuantParams {
     /// Quantizes one value and returns it centred on the zero point (`q - z`).
     #[inline]
     pub fn quantize_centred(self, x: f32) -> i16 {
-        // Any value beyond +-512 steps saturates below, and the limit keeps
-        // the rounding trick within its valid range. NaN becomes 0.
-        let steps = (x / self.scale).clamp(-512.0, 512.0);
-        let q = round_ties_even(steps) as i32 + self.zero_point;
+        // Past 2^22 steps the rounding is inexact, but any value beyond
+        // -256..=255 steps saturates anyway. The cast saturates too, and
+        // turns NaN into 0.
+        let steps = round_ties_even(x / self.scale) as i32;
+        let q = steps.clamp(-256, 255) + self.zero_point;
         (q.clamp(-128, 127) - self.zero_point) as i16
     }
 
