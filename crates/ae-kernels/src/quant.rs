@@ -81,8 +81,8 @@ impl QuantParams {
     }
 }
 
-/// Rounds `x` to the nearest integer, ties to even, for `|x| <= 2^22`:
-/// adding 1.5 * 2^23 leaves no fraction bits, so the addition rounds in the
+/// Rounds `x` to the nearest integer, ties to even, for `|x| <= 2^22`.
+/// Adding 1.5 * 2^23 leaves no fraction bits, so the addition rounds in the
 /// default IEEE mode, and subtracting it again is exact.
 #[inline(always)]
 fn round_ties_even(x: f32) -> f32 {
@@ -146,9 +146,8 @@ pub fn pack_weights_i8(row_len: usize, natural: &[i8], packed: &mut [i8]) {
     }
 }
 
-/// Finishes one int8 output: rescales the accumulator, adds the bias and
-/// applies the activation. Shared by the fast and the reference kernels so
-/// that both round identically.
+/// Rescales an int8 accumulator to a real value and adds the bias. The fast
+/// and the reference kernels share it so that both round identically.
 #[inline(always)]
 pub(crate) fn rescale(acc: i32, scale: f32, bias: f32) -> f32 {
     acc as f32 * scale + bias
