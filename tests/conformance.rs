@@ -192,3 +192,20 @@ fn pytorch_exports() {
         }
     }
 }
+
+/// candle on the safetensors checkpoint against tract on the ONNX export of
+/// the same weights: the checkpoint and the shipped ONNX file agree.
+#[test]
+fn checkpoints_match_onnx_exports() {
+    for kind in ModelKind::ALL {
+        let checkpoint = workspace_root().join(format!("models/{kind}.safetensors"));
+        let onnx = workspace_root().join(format!("models/{kind}.onnx"));
+        let images = to_runtime_tensor(&mnist_test_images(7));
+        let mut candle = load(RuntimeKind::Candle, &checkpoint, 7).unwrap();
+        let mut tract = load(RuntimeKind::Tract, &onnx, 7).unwrap();
+        let names: Vec<&str> = candle.outputs().iter().map(|info| info.name.as_str()).collect();
+        assert_eq!(names, ["reconstruction", "latent"], "{kind}: checkpoint outputs");
+        let expected = tract.run(&images).unwrap();
+        assert_outputs(RuntimeKind::Candle, &checkpoint.display().to_string(), candle.as_mut(), &images, &expected);
+    }
+}

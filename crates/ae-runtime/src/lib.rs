@@ -30,6 +30,13 @@
 //! only, so asking for a different library after the first load is an error. The cache contains
 //! the Linux CPU build, so CUDA needs a GPU build passed by 1 or 2.
 //!
+//! # Subnormal floats
+//!
+//! [`LoadOptions::flush_denormals`], on by default, runs every graph with subnormal floats read
+//! and written as zero (x86_64 FTZ and DAZ; see [`denormal`]), because arithmetic on them is many
+//! times slower on x86_64 CPUs. The mode applies to the calling thread, to candle's rayon threads
+//! and to ONNX Runtime's intra-op threads during each run, and is restored afterwards.
+//!
 //! # Cargo features
 //!
 //! - `cuda`: lets the candle runtime run on [`Device::Cuda`]. Building it needs the CUDA
@@ -38,6 +45,7 @@
 //! - `candle-onnx`: adds [`RuntimeKind::CandleOnnx`], the `candle-onnx` evaluator. Its build
 //!   script needs `protoc` (Debian package `protobuf-compiler`).
 
+pub mod denormal;
 mod error;
 mod options;
 mod tensor;
@@ -80,10 +88,23 @@ pub trait Runtime {
 /// Loads the ONNX graph at `path` into the runtime `kind`.
 pub fn load(kind: RuntimeKind, path: &Path, options: &LoadOptions) -> Result<Box<dyn Runtime>> {
     tracing::debug!(runtime = %kind, path = %path.display(), ?options, "loading graph");
+    let runtime = load_unwrapped(kind, path, options)?;
+    if options.flush_denormals {
+        Ok(Box::new(denormal::FlushingRuntime::new(runtime)))
+    } else {
+        Ok(runtime)
+    }
+}
+
+fn load_unwrapped(
+    kind: RuntimeKind,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<Box<dyn Runtime>> {
     match kind {
         RuntimeKind::Tract => Ok(Box::new(tract::TractRuntime::load(path, options)?)),
         RuntimeKind::Ort => Ok(Box::new(ort::OrtRuntime::load(path, options)?)),
-        RuntimeKind::Candle => Ok(Box::new(candle::CandleRuntime::load(path, options)?)),
+        RuntimeKind::Candle => candle::load(path, options),
         #[cfg(feature = "candle-onnx")]
         RuntimeKind::CandleOnnx => Ok(Box::new(candle_onnx::CandleOnnxRuntime::load(
             path, options,

@@ -102,8 +102,8 @@ impl FromStr for Device {
 }
 
 /// Options for [`crate::load`]. `LoadOptions::default()` runs on the CPU with each runtime's
-/// default threading and picks the batch size from the first run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// default threading, picks the batch size from the first run and flushes subnormals.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Batch size to prepare for at load time. Runs with other batch sizes still work, and tract
     /// prepares a plan for each new size on first use.
@@ -115,6 +115,22 @@ pub struct LoadOptions {
     pub device: Device,
     /// ONNX Runtime shared library to load, ahead of `ORT_DYLIB_PATH` and the project cache.
     pub ort_library: Option<PathBuf>,
+    /// Treats subnormal floats as zero while the graph runs (x86_64 FTZ and DAZ, see
+    /// [`crate::denormal`]), which avoids the CPU's slow path for them. When false, runs use the
+    /// calling thread's mode unchanged.
+    pub flush_denormals: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            batch: None,
+            threads: None,
+            device: Device::Cpu,
+            ort_library: None,
+            flush_denormals: true,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use ::ort::session::Session;
 use ::ort::value::{TensorElementType, TensorRef, ValueType};
 use ::ort::ErrorCode;
 
+use crate::denormal::DenormalGuard;
 use crate::ort_library;
 use crate::{Device, Dim, Error, LoadOptions, Result, Runtime, RuntimeKind, Tensor, TensorInfo};
 
@@ -59,6 +60,13 @@ impl OrtRuntime {
         if let Some(threads) = options.threads {
             builder = builder.with_intra_threads(threads).map_err(run_error)?;
         }
+        if options.flush_denormals {
+            // Sets FTZ and DAZ on the session's intra-op threads. The calling thread gets them
+            // from the guard that `crate::load` wraps around every run.
+            builder = builder
+                .with_config_entry("session.set_denormal_as_zero", "1")
+                .map_err(run_error)?;
+        }
         if let Some(batch) = options.batch {
             tracing::debug!(
                 batch,
@@ -93,9 +101,13 @@ impl OrtRuntime {
             }
         };
 
-        let session = builder
-            .commit_from_memory(&bytes)
-            .map_err(|error| commit_error(error, path, options.device))?;
+        // ONNX Runtime 1.32 applies `session.set_denormal_as_zero` of the first session in the
+        // process to the thread that creates it, for good. Restoring the mode after the commit
+        // keeps that from leaking into the caller's later work.
+        let preserved = DenormalGuard::preserve();
+        let committed = builder.commit_from_memory(&bytes);
+        drop(preserved);
+        let session = committed.map_err(|error| commit_error(error, path, options.device))?;
         let inputs = read_outlets(session.inputs(), "input", path)?;
         let outputs = read_outlets(session.outputs(), "output", path)?;
         if inputs.len() != 1 {

@@ -3,12 +3,14 @@
 //!
 //! It supports the operators that this project's exports and PyTorch's exports of the same
 //! models use: Gemm, MatMul, Add, Conv, ConvTranspose, Relu, Sigmoid, Flatten, Reshape and
-//! Identity. Any other operator, or an attribute value outside what candle's kernels take, is
+//! Identity. It also runs a `.safetensors` checkpoint written by ae-train directly, as the
+//! `ae_models::Autoencoder` it was trained as ([`checkpoint`]). Any other operator, or an attribute value outside what candle's kernels take, is
 //! an [`Error::Unsupported`] at load time.
 //!
 //! candle sizes its CPU thread pool once per process from `RAYON_NUM_THREADS`, so
 //! [`LoadOptions::threads`] has no effect here.
 
+mod checkpoint;
 pub(crate) mod graph;
 mod ops;
 
@@ -34,18 +36,31 @@ pub(crate) struct CandleRuntime {
     inputs: [TensorInfo; 1],
 }
 
+/// Loads an ONNX graph, or a `.safetensors` checkpoint written by ae-train, into candle.
+pub(crate) fn load(path: &Path, options: &LoadOptions) -> Result<Box<dyn Runtime>> {
+    if path.extension().is_some_and(|extension| extension == "safetensors") {
+        let candle_device = candle_device(path, options)?;
+        return Ok(Box::new(checkpoint::CheckpointRuntime::load(path, options.device, candle_device)?));
+    }
+    Ok(Box::new(CandleRuntime::load(path, options)?))
+}
+
+fn candle_device(path: &Path, options: &LoadOptions) -> Result<CandleDevice> {
+    match options.device {
+        Device::Cpu => Ok(CandleDevice::Cpu),
+        Device::Cuda(ordinal) => cuda_device(ordinal).map_err(|reason| Error::Device {
+            runtime: RuntimeKind::Candle,
+            path: path.to_path_buf(),
+            device: options.device.to_string(),
+            reason,
+        }),
+    }
+}
+
 impl CandleRuntime {
     /// Decodes the graph at `path` and loads its weights onto the requested device.
     pub(crate) fn load(path: &Path, options: &LoadOptions) -> Result<CandleRuntime> {
-        let candle_device = match options.device {
-            Device::Cpu => CandleDevice::Cpu,
-            Device::Cuda(ordinal) => cuda_device(ordinal).map_err(|reason| Error::Device {
-                runtime: RuntimeKind::Candle,
-                path: path.to_path_buf(),
-                device: options.device.to_string(),
-                reason,
-            })?,
-        };
+        let candle_device = candle_device(path, options)?;
         if options.threads.is_some() {
             tracing::warn!(
                 path = %path.display(),
