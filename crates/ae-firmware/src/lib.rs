@@ -8,7 +8,8 @@
 //! - [`codegen::write_sources`] writes the weights and layer table as Rust
 //!   `static` data for `firmware-demo`.
 //! - [`NativeEncoder`] runs the same layer tables on the host.
-//! - [`demo`] builds firmware-demo, runs it in QEMU and measures it.
+//! - [`demo`] builds firmware-demo, runs it in QEMU and measures it, and
+//!   [`report`] contains the measured figures.
 
 pub mod calibration;
 pub mod codegen;
@@ -20,6 +21,7 @@ pub mod graph;
 pub mod native;
 pub mod network;
 mod onnx;
+pub mod report;
 
 pub use error::FirmwareError;
 pub use native::{Calibration, NativeEncoder, Precision};

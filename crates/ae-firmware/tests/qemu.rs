@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ae_firmware::demo::{self, Board, DemoOutput, FirmwareReport};
+use ae_firmware::demo::{self, Board, DemoOutput};
 use ae_firmware::elf::section_sizes;
 use ae_firmware::export::{default_firmware_dir, export_firmware, ExportOptions};
+use ae_firmware::report::FirmwareReport;
 use ae_firmware::{Calibration, NativeEncoder, Precision};
 use common::{batch_shape, fixture, max_abs, max_abs_diff, mnist_dir, mse, test_images, tract_run};
 

@@ -20,14 +20,16 @@ pub mod dense;
 mod dot;
 pub mod encoder;
 pub mod error;
+pub mod layer;
 pub mod quant;
 pub mod reference;
 
 pub use activation::Activation;
 pub use conv::{conv2d_f32, conv2d_i8, Conv2dShape};
 pub use dense::{dense_f32, dense_i8, I8Output};
-pub use encoder::{EncoderF32, EncoderI8, LayerF32, LayerI8, LayerKind};
+pub use encoder::{EncoderF32, EncoderI8};
 pub use error::KernelError;
+pub use layer::{LayerF32, LayerI8, LayerKind};
 pub use quant::QuantParams;
 
 #[cfg(all(feature = "cortex-m4", not(target_arch = "arm")))]
