@@ -115,10 +115,11 @@ fn run(args: &Args) -> Result<()> {
     let mut observer = Progress::new(args.json);
     let reports = train(&model, &data, &recipe, &mut observer)?;
     observer.finish();
-    let test_mse = reports
-        .last()
-        .map(|report| report.test_mse)
-        .unwrap_or(f64::NAN);
+    // With --epochs 0 the untrained model is evaluated, so an export still records its MSE.
+    let test_mse = match reports.last() {
+        Some(report) => report.test_mse,
+        None => ae_train::mean_squared_error(&model, &data.test)?,
+    };
 
     if let Some(path) = &args.checkpoint {
         save_checkpoint(&model, path)?;
