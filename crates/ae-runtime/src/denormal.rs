@@ -175,7 +175,7 @@ impl Runtime for FlushingRuntime {
             RuntimeKind::Candle | RuntimeKind::CandleOnnx => {
                 flush_on_rayon_pool(|| self.inner.run(input))
             }
-            RuntimeKind::Tract | RuntimeKind::Ort => {
+            RuntimeKind::Tract | RuntimeKind::Ort | RuntimeKind::Native => {
                 let _guard = DenormalGuard::flush();
                 self.inner.run(input)
             }
