@@ -13,6 +13,7 @@
 //! value (`ae_tests::scaled_diff`), which is the plain max abs diff ≤ 1e-5 for
 //! reconstructions. Each runtime lists the graphs it cannot run, with the
 //! operator it lacks; such a graph must fail to load with that operator named.
+//! The "native" runtime (the firmware's kernels on the host) runs encoders only.
 
 use std::path::{Path, PathBuf};
 
@@ -24,7 +25,7 @@ use ae_tests::{
 
 /// The runtimes under test in this build.
 fn runtimes() -> Vec<RuntimeKind> {
-    let mut kinds = vec![RuntimeKind::Tract, RuntimeKind::Ort, RuntimeKind::Candle];
+    let mut kinds = vec![RuntimeKind::Tract, RuntimeKind::Ort, RuntimeKind::Candle, RuntimeKind::Native];
     if cfg!(feature = "candle-onnx") {
         kinds.push(RuntimeKind::CandleOnnx);
     }
@@ -34,8 +35,15 @@ fn runtimes() -> Vec<RuntimeKind> {
 /// The operator `kind` lacks for a graph with these operators, if any.
 fn known_unsupported(kind: RuntimeKind, model: &Path) -> Option<&'static str> {
     let name = model.file_name()?.to_str()?;
-    let has_conv_transpose = name.starts_with("conv.") && !name.contains("encoder");
-    (kind == RuntimeKind::CandleOnnx && has_conv_transpose).then_some("ConvTranspose")
+    let is_encoder = name.contains("encoder");
+    let is_conv = name.starts_with("conv.");
+    match kind {
+        RuntimeKind::CandleOnnx if is_conv && !is_encoder => Some("ConvTranspose"),
+        // The firmware kernels cover encoders; a decoder's first operator they lack is
+        // ConvTranspose (conv) or the final Sigmoid (linear).
+        RuntimeKind::Native if !is_encoder => Some(if is_conv { "ConvTranspose" } else { "Sigmoid" }),
+        _ => None,
+    }
 }
 
 fn load(kind: RuntimeKind, model: &Path, batch: usize) -> Option<Box<dyn Runtime>> {

@@ -33,7 +33,7 @@ struct Args {
     #[arg(long, default_value = "models/conv.onnx")]
     model: PathBuf,
     /// Inference runtime.
-    #[arg(long, default_value = "tract", value_parser = ["tract", "ort", "candle", "candle-onnx"])]
+    #[arg(long, default_value = "tract", value_parser = ["tract", "ort", "candle", "candle-onnx", "native"])]
     runtime: String,
     /// Device: cpu, or cuda / cuda:N (ONNX Runtime's CUDA provider, or candle built with CUDA).
     #[arg(long, default_value = "cpu")]

@@ -53,6 +53,7 @@ mod tensor;
 mod candle;
 #[cfg(feature = "candle-onnx")]
 mod candle_onnx;
+mod native;
 mod ort;
 mod ort_library;
 mod tract;
@@ -105,6 +106,7 @@ fn load_unwrapped(
         RuntimeKind::Tract => Ok(Box::new(tract::TractRuntime::load(path, options)?)),
         RuntimeKind::Ort => Ok(Box::new(ort::OrtRuntime::load(path, options)?)),
         RuntimeKind::Candle => candle::load(path, options),
+        RuntimeKind::Native => Ok(Box::new(native::NativeRuntime::load(path, options)?)),
         #[cfg(feature = "candle-onnx")]
         RuntimeKind::CandleOnnx => Ok(Box::new(candle_onnx::CandleOnnxRuntime::load(
             path, options,
@@ -122,7 +124,7 @@ pub fn available_runtimes(options: &LoadOptions) -> Vec<(RuntimeKind, Result<()>
         .into_iter()
         .map(|kind| {
             let status = match kind {
-                RuntimeKind::Tract | RuntimeKind::Candle => Ok(()),
+                RuntimeKind::Tract | RuntimeKind::Candle | RuntimeKind::Native => Ok(()),
                 RuntimeKind::Ort => ort_library::load(options.ort_library.as_deref()).map(|_| ()),
                 RuntimeKind::CandleOnnx => candle_onnx_status(),
             };

@@ -17,24 +17,28 @@ pub enum RuntimeKind {
     Candle,
     /// The `candle-onnx` evaluator, compiled only with the `candle-onnx` feature.
     CandleOnnx,
+    /// The no_std f32 kernels of the firmware (`ae-kernels`) built for the host; encoders only.
+    Native,
 }
 
 impl RuntimeKind {
     /// Every runtime, in the order of the names that [`FromStr`] accepts.
-    pub const ALL: [RuntimeKind; 4] = [
+    pub const ALL: [RuntimeKind; 5] = [
         RuntimeKind::Tract,
         RuntimeKind::Ort,
         RuntimeKind::Candle,
         RuntimeKind::CandleOnnx,
+        RuntimeKind::Native,
     ];
 
-    /// Name used on the command line: `tract`, `ort`, `candle` or `candle-onnx`.
+    /// Name used on the command line: `tract`, `ort`, `candle`, `candle-onnx` or `native`.
     pub fn name(self) -> &'static str {
         match self {
             RuntimeKind::Tract => "tract",
             RuntimeKind::Ort => "ort",
             RuntimeKind::Candle => "candle",
             RuntimeKind::CandleOnnx => "candle-onnx",
+            RuntimeKind::Native => "native",
         }
     }
 }
