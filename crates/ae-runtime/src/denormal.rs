@@ -15,6 +15,7 @@
 //! NOTE: on targets other than x86_64 the guard does nothing and [`SUPPORTED`] is false, so
 //! subnormals keep their IEEE 754 meaning there (aarch64's FPCR.FZ bit is not used yet).
 
+use std::cell::Cell;
 use std::marker::PhantomData;
 
 use crate::{Result, Runtime, RuntimeKind, Tensor, TensorInfo};
@@ -102,36 +103,28 @@ pub fn is_flushing() -> bool {
     }
 }
 
-/// Runs `run` with subnormals flushed on the calling thread and, when the work may spread over
-/// the threads of the current rayon pool, on every thread of that pool too.
+/// Runs `run` with subnormals flushed on the calling thread and on the threads of the current
+/// rayon pool, over which candle's CPU kernels split convolutions and matrix products.
 ///
-/// candle's CPU kernels split convolutions and matrix products over rayon's current pool, whose
-/// threads keep their own `MXCSR`. Inside a one-thread pool the work stays on the calling thread,
-/// so the pool is left alone.
+/// The pool's threads keep their own `MXCSR`. They get FTZ and DAZ once per calling thread and
+/// keep them afterwards, because restoring them after every run would wait for every pool
+/// thread to be scheduled, which takes milliseconds on a loaded machine. Inside a one-thread
+/// pool the work stays on the calling thread, so the pool is left alone.
 pub(crate) fn flush_on_rayon_pool<T>(run: impl FnOnce() -> T) -> T {
     let _guard = DenormalGuard::flush();
     let inside_single_thread_pool =
         rayon::current_thread_index().is_some() && rayon::current_num_threads() == 1;
-    if inside_single_thread_pool || !SUPPORTED {
-        return run();
+    if SUPPORTED && !inside_single_thread_pool && !POOL_FLUSHED.get() {
+        rayon::broadcast(|_| write_control(with_flush(read_control(), true)));
+        POOL_FLUSHED.set(true);
     }
-
-    let saved = rayon::broadcast(|_| read_control());
-    let _restore = RestorePool { saved };
-    rayon::broadcast(|_| write_control(with_flush(read_control(), true)));
     run()
 }
 
-/// Modes of the current rayon pool's threads, indexed by thread; restored on drop, so that a
-/// panicking run leaves no thread flushing.
-struct RestorePool {
-    saved: Vec<u32>,
-}
-
-impl Drop for RestorePool {
-    fn drop(&mut self) {
-        rayon::broadcast(|context| write_control(self.saved[context.index()]));
-    }
+thread_local! {
+    /// Whether this thread already set FTZ and DAZ on its rayon pool's threads. A thread always
+    /// reaches the same pool: its own if it is a pool thread, else the global pool.
+    static POOL_FLUSHED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// A runtime whose runs flush subnormals, which [`crate::load`] returns when
@@ -292,11 +285,17 @@ mod tests {
             .num_threads(3)
             .build()
             .unwrap();
+        assert_eq!(pool.broadcast(|_| is_flushing()), [false, false, false]);
+
         let seen = pool.install(|| flush_on_rayon_pool(|| rayon::broadcast(|_| is_flushing())));
         assert_eq!(seen, [true, true, true]);
 
-        let after = pool.install(|| rayon::broadcast(|_| is_flushing()));
-        assert_eq!(after, [false, false, false]);
+        // The calling pool thread is restored, and the other threads keep flushing.
+        let after = pool.install(|| (rayon::current_thread_index(), is_flushing()));
+        let states = pool.broadcast(|_| is_flushing());
+        let flushing = states.iter().filter(|&&state| state).count();
+        assert!(after.0.is_some());
+        assert_eq!(flushing, 2, "{states:?}");
     }
 
     #[test]

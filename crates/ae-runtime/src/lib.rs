@@ -34,8 +34,9 @@
 //!
 //! [`LoadOptions::flush_denormals`], on by default, runs every graph with subnormal floats read
 //! and written as zero (x86_64 FTZ and DAZ; see [`denormal`]), because arithmetic on them is many
-//! times slower on x86_64 CPUs. The mode applies to the calling thread, to candle's rayon threads
-//! and to ONNX Runtime's intra-op threads during each run, and is restored afterwards.
+//! times slower on x86_64 CPUs. The mode applies to the calling thread during each run and is
+//! restored afterwards. ONNX Runtime's intra-op threads get it from a session option, and
+//! candle's rayon threads get it at the first flushing run and keep it.
 //!
 //! # Cargo features
 //!

@@ -121,7 +121,8 @@ pub struct LoadOptions {
     pub ort_library: Option<PathBuf>,
     /// Treats subnormal floats as zero while the graph runs (x86_64 FTZ and DAZ, see
     /// [`crate::denormal`]), which avoids the CPU's slow path for them. When false, runs use the
-    /// calling thread's mode unchanged.
+    /// threads' mode unchanged, which includes FTZ and DAZ on candle's rayon threads after a
+    /// flushing candle run in the same pool.
     pub flush_denormals: bool,
 }
 
