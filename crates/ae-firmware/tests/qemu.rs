@@ -56,7 +56,7 @@ fn run_firmware(variant: &Variant) -> (DemoOutput, FirmwareReport) {
     let work = tempfile::tempdir().expect("temp dir");
     let model_dir = work.path().join("generated");
     let options = ExportOptions {
-        model: fixture(variant.encoder),
+        model: model_file(variant.encoder),
         out_dir: model_dir.clone(),
         int8: variant.int8.then(calibration),
         test_data: mnist_dir(),
@@ -119,7 +119,7 @@ fn check_variant(variant: &Variant) -> FirmwareReport {
     } else {
         Precision::F32
     };
-    let native = NativeEncoder::load(&fixture(variant.encoder), precision).expect("native encoder");
+    let native = NativeEncoder::load(&model_file(variant.encoder), precision).expect("native encoder");
     let host = native.encode(&images).expect("host encode");
     let firmware_bits: Vec<u32> = firmware.iter().map(|v| v.to_bits()).collect();
     let host_bits: Vec<u32> = host.iter().map(|v| v.to_bits()).collect();
@@ -129,7 +129,7 @@ fn check_variant(variant: &Variant) -> FirmwareReport {
         variant.encoder
     );
 
-    let encoder = fixture(variant.encoder);
+    let encoder = model_file(variant.encoder);
     let reference = tract_run(
         &encoder,
         &batch_shape(native.input_shape(), DIGITS),
@@ -149,7 +149,7 @@ fn check_variant(variant: &Variant) -> FirmwareReport {
 
     if variant.int8 {
         let shape = batch_shape(variant.latent_shape, DIGITS);
-        let decoder = fixture(variant.decoder);
+        let decoder = model_file(variant.decoder);
         let f32_mse = mse(&tract_run(&decoder, &shape, &reference), &images);
         let int8_mse = mse(&tract_run(&decoder, &shape, &firmware), &images);
         println!(
@@ -164,6 +164,21 @@ fn check_variant(variant: &Variant) -> FirmwareReport {
 
 const LINEAR: (&str, &str, &[usize]) =
     ("linear.encoder.ts17.onnx", "linear.decoder.ts17.onnx", &[3]);
+/// The project's own pretrained models, as ae-train exports them.
+const SHIPPED_LINEAR: (&str, &str, &[usize]) =
+    ("models/linear.encoder.onnx", "models/linear.decoder.onnx", &[3]);
+const SHIPPED_CONV: (&str, &str, &[usize]) =
+    ("models/conv.encoder.onnx", "models/conv.decoder.onnx", &[64, 1, 1]);
+
+/// Resolves `models/...` against the workspace root and anything else as a PyTorch fixture.
+fn model_file(name: &str) -> std::path::PathBuf {
+    if name.starts_with("models/") {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(name)
+    } else {
+        fixture(name)
+    }
+}
+
 const CONV: (&str, &str, &[usize]) = (
     "conv.encoder.ts17.onnx",
     "conv.decoder.ts17.onnx",
@@ -208,6 +223,18 @@ fn linear_int8_on_mps2() {
         report.flash_bytes_without_digits
     );
     assert!(report.ram_bytes <= 8 * 1024, "RAM {} B", report.ram_bytes);
+}
+
+#[test]
+fn shipped_linear_int8_on_mps2() {
+    let report = check_variant(&variant(SHIPPED_LINEAR, true, Board::Mps2An386));
+    assert!(report.flash_bytes_without_digits <= 128 * 1024, "flash {} B", report.flash_bytes_without_digits);
+    assert!(report.ram_bytes <= 8 * 1024, "RAM {} B", report.ram_bytes);
+}
+
+#[test]
+fn shipped_conv_f32_on_mps2() {
+    check_variant(&variant(SHIPPED_CONV, false, Board::Mps2An386));
 }
 
 #[test]

@@ -73,11 +73,9 @@ pub fn build_model(spec: &GraphSpec) -> Result<ModelProto> {
                 .push(identity_node(&node_name, &tensor_name, extra));
         }
 
-        if outputs_here.is_empty() {
-            graph
-                .value_info
-                .push(float_value_info(&tensor_name, BATCH_DIM, &dims));
-        }
+        // Intermediate tensors get no value_info: tract 0.23.9 reads the batch symbol `N`
+        // declared there as a constraint and then fails to load a graph whose input fact is
+        // fixed to a concrete batch. The shapes are still checked here, layer by layer.
         for name in outputs_here {
             output_dims.insert(name, dims.clone());
         }

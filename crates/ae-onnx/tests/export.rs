@@ -195,24 +195,9 @@ fn value_info_shapes() {
         ]
     );
 
-    // Every intermediate tensor has a value info with the shape that the layer produces.
-    let intermediates: Vec<(&str, Vec<Dim>)> = graph
-        .value_info
-        .iter()
-        .map(|info| (info.name(), value_info_dims(info)))
-        .collect();
-    let expected = [
-        ("encoder.0.out", batched(&[16, 14, 14])),
-        ("encoder.1.out", batched(&[16, 14, 14])),
-        ("encoder.2.out", batched(&[32, 7, 7])),
-        ("encoder.3.out", batched(&[32, 7, 7])),
-        ("decoder.0.out", batched(&[32, 7, 7])),
-        ("decoder.1.out", batched(&[32, 7, 7])),
-        ("decoder.2.out", batched(&[16, 14, 14])),
-        ("decoder.3.out", batched(&[16, 14, 14])),
-        ("decoder.4.out", batched(&[1, 28, 28])),
-    ];
-    assert_eq!(intermediates, expected);
+    // Intermediate tensors carry no value info, so that runtimes that fix the batch
+    // size (tract with an input fact) do not meet the symbolic batch inside the graph.
+    assert!(graph.value_info.is_empty(), "value_info: {:?}", graph.value_info);
 }
 
 #[test]

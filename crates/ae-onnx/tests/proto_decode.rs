@@ -6,7 +6,7 @@
 use ae_onnx::proto::{tensor_proto::DataType, ModelProto};
 use prost::Message;
 
-const FIXTURE: &[u8] = include_bytes!("fixtures/conv.encoder.untrained.ts11.onnx");
+const FIXTURE: &[u8] = include_bytes!("../../../tests/fixtures/interop/conv.encoder.untrained.ts11.onnx");
 
 #[test]
 fn pytorch_export_decodes() {

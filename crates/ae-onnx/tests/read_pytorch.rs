@@ -13,7 +13,7 @@ use ae_onnx::{
 };
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/conv.encoder.untrained.ts11.onnx")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/interop/conv.encoder.untrained.ts11.onnx")
 }
 
 fn batch(dims: &[i64]) -> Vec<Dim> {

@@ -14,10 +14,10 @@ pub fn mnist_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/mnist")
 }
 
-/// Returns the path of a file in `tests/fixtures`.
+/// Returns the path of a file in the workspace's `tests/fixtures/interop`.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../../tests/fixtures/interop")
         .join(name)
 }
 

@@ -11,7 +11,7 @@ use tract_onnx::prelude::*;
 /// outputs for the first 16 MNIST test images.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../../tests/fixtures/interop")
         .join(name)
 }
 

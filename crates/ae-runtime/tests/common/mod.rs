@@ -12,7 +12,7 @@ use ae_runtime::Tensor;
 pub const TOLERANCE: f32 = 1e-5;
 
 /// Fixture stems: PyTorch exports with ONNX Runtime 1.32.0's outputs for the first 16 MNIST
-/// test images (see tests/fixtures/README.md).
+/// test images (see tests/fixtures/interop/README.md at the workspace root).
 pub const FIXTURES: [&str; 4] = [
     "linear.full.ts17",
     "conv.full.ts17",
@@ -20,10 +20,10 @@ pub const FIXTURES: [&str; 4] = [
     "linear.decoder.untrained.ts13",
 ];
 
-/// Returns the path of a file in tests/fixtures.
+/// Returns the path of a file in the workspace's tests/fixtures/interop.
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("../../tests/fixtures/interop")
         .join(name)
 }
 
