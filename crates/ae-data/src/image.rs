@@ -39,6 +39,9 @@ use crate::image_header::declared_size;
 use crate::luma::to_luma;
 use crate::resize::pad_and_resize;
 
+/// Largest image, in pixels, that [`load_digit`] decodes (64 megapixels, e.g. 8192x8192).
+pub const MAX_PIXELS: u64 = 64 * 1024 * 1024;
+
 /// Side of an MNIST image in pixels.
 pub const DIGIT_SIDE: usize = 28;
 
@@ -179,6 +182,14 @@ fn decode(path: &Path) -> Result<DynamicImage> {
                 path: path.to_path_buf(),
                 width,
                 height,
+            });
+        }
+        // A small compressed file can declare a huge image; the grey f32 copy made later
+        // takes 4 bytes per pixel on top of the decoded image, so cap the pixel count.
+        if u64::from(width) * u64::from(height) > MAX_PIXELS {
+            return Err(Error::ImageTooLarge {
+                path: path.to_path_buf(),
+                message: format!("{width}x{height} pixels is more than the limit of {MAX_PIXELS}"),
             });
         }
     }

@@ -565,3 +565,22 @@ fn invert_parses_and_displays() {
         "invalid invert mode 'maybe': expected auto, yes or no"
     );
 }
+
+#[test]
+fn huge_declared_png_is_rejected_before_decoding() {
+    // A PNG header declaring 20000x20000 grey pixels, as a decompression bomb does.
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend(13u32.to_be_bytes());
+    bytes.extend(b"IHDR");
+    bytes.extend(20000u32.to_be_bytes());
+    bytes.extend(20000u32.to_be_bytes());
+    bytes.extend([8, 0, 0, 0, 0]);
+    bytes.extend([0, 0, 0, 0]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.png");
+    std::fs::write(&path, bytes).unwrap();
+
+    let message = ae_data::load_digit(&path, ae_data::Invert::Auto).unwrap_err().to_string();
+    assert!(message.contains("image too large"), "{message}");
+    assert!(message.contains("20000x20000"), "{message}");
+}

@@ -80,7 +80,8 @@ impl FirmwareArgs {
     fn options(&self) -> ExportOptions {
         ExportOptions {
             model: self.model.clone(),
-            out_dir: self.out.clone(),
+            // The firmware build runs in firmware-demo/, so a relative folder must not reach it.
+            out_dir: std::path::absolute(&self.out).unwrap_or_else(|_| self.out.clone()),
             int8: self.int8.then(|| Calibration {
                 mnist_dir: self.calibration.clone(),
                 images: self.calibration_images,

@@ -83,6 +83,9 @@ fn run(args: &Args) -> Result<()> {
         .map(|path| load_digit(path, invert))
         .collect::<Result<Vec<_>, _>>()?;
     let batch = digits.len();
+    let out_paths: Vec<PathBuf> =
+        args.images.iter().map(|path| args.out.clone().unwrap_or_else(|| recon_path(path))).collect();
+    check_output_paths(&args.images, &out_paths)?;
 
     let options = LoadOptions {
         batch: Some(batch),
@@ -95,6 +98,9 @@ fn run(args: &Args) -> Result<()> {
     let input = image_batch(runtime.as_ref(), &args.model, &digits)?;
     let outputs = runtime.run(&input)?;
     let (reconstruction, latent) = split_outputs(runtime.as_ref(), &args.model, &outputs, batch)?;
+    if reconstruction.is_none() && args.out.is_some() {
+        bail!("{}: the model outputs no reconstruction (an encoder), so --out has nothing to write; leave it out", args.model.display());
+    }
 
     let mut results = Vec::with_capacity(batch);
     for (index, (path, digit)) in args.images.iter().zip(&digits).enumerate() {
@@ -102,7 +108,7 @@ fn run(args: &Args) -> Result<()> {
         let mut result = ImageResult::new(path, digit.inverted, latent);
         if let Some(reconstruction) = reconstruction {
             let pixels = per_image(reconstruction, batch, index);
-            let out = args.out.clone().unwrap_or_else(|| recon_path(path));
+            let out = out_paths[index].clone();
             save_grey_png(&out, pixels, SIDE, SIDE)?;
             result.set_reconstruction(out, &digit.pixels, pixels);
         }
@@ -117,9 +123,34 @@ fn run(args: &Args) -> Result<()> {
         images: results,
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
     } else {
-        print!("{}", report.to_text());
+        write_stdout(&report.to_text())?;
+    }
+    Ok(())
+}
+
+/// Writes `text` to stdout; a reader that has gone away (a closed pipe) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+/// Rejects output paths that would overwrite an input image or each other.
+fn check_output_paths(images: &[PathBuf], outputs: &[PathBuf]) -> Result<()> {
+    for (index, output) in outputs.iter().enumerate() {
+        if images.contains(output) {
+            bail!("{}: the reconstruction would overwrite an input image; choose another --out", output.display());
+        }
+        if outputs[..index].contains(output) {
+            bail!(
+                "{}: two input images would write the same reconstruction; rename one of them or run them separately",
+                output.display()
+            );
+        }
     }
     Ok(())
 }

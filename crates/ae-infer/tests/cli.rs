@@ -291,3 +291,50 @@ fn runs_pytorch_exports_on_every_runtime() {
         }
     }
 }
+
+#[test]
+fn out_over_input_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = digit(dir.path(), 7);
+    let before = std::fs::read(&image).unwrap();
+    let output = ae_infer().arg("--out").arg(&image).arg(&image).output().unwrap();
+    assert_user_error(&output, "overwrite an input image");
+    assert_eq!(std::fs::read(&image).unwrap(), before);
+}
+
+#[test]
+fn same_stem_twice_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = digit(dir.path(), 7);
+    let bmp = dir.path().join("7.bmp");
+    image::open(&png).unwrap().save(&bmp).unwrap();
+    let output = ae_infer().arg(&png).arg(&bmp).output().unwrap();
+    assert_user_error(&output, "same reconstruction");
+}
+
+#[test]
+fn out_with_encoder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = digit(dir.path(), 7);
+    let out = dir.path().join("x.png");
+    let output = ae_infer().args(["--model", "models/conv.encoder.onnx", "--out"]).arg(&out).arg(&image).output().unwrap();
+    assert_user_error(&output, "no reconstruction");
+}
+
+#[test]
+fn closed_stdout_is_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = digit(dir.path(), 7);
+    let mut child = ae_infer()
+        .arg("--json")
+        .arg(&image)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{stderr}");
+}

@@ -33,6 +33,9 @@ pub enum Error {
     /// The ONNX export failed.
     #[error(transparent)]
     Onnx(#[from] ae_onnx::Error),
+    /// The loss became NaN or infinite, so the weights are no longer usable.
+    #[error("training diverged in epoch {epoch} (loss {loss}); lower --lr and train again")]
+    Diverged { epoch: usize, loss: f32 },
     /// A file could not be written.
     #[error("{path}: {source}")]
     Io {

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ae_models::{Autoencoder, ModelKind};
-use ae_train::{
+use ae_models::{Autoencoder, GraphPart, ModelKind};
+use ae_train::{part_path, 
     export_onnx, save_checkpoint, train, EpochReport, Observer, Provenance, Recipe, StepProgress,
     TrainData,
 };
@@ -51,7 +51,7 @@ struct Args {
     /// Device to train on.
     #[arg(long, value_enum, default_value_t = DeviceArg::Cpu)]
     device: DeviceArg,
-    /// Write the whole model to PATH and the encoder and decoder beside it (PATH.encoder.onnx, PATH.decoder.onnx).
+    /// Write the whole model to PATH and the encoder and decoder beside it: `conv.onnx` also writes conv.encoder.onnx and conv.decoder.onnx (.onnx is added when PATH lacks it).
     #[arg(long, value_name = "PATH")]
     export: Option<PathBuf>,
     /// Write the trained weights as safetensors to PATH.
@@ -97,6 +97,15 @@ fn run(args: &Args) -> Result<()> {
     };
 
     let dataset = ae_data::load_dataset(&args.data)?;
+    let [_, rows, cols] = ae_models::IMAGE_DIMS;
+    if (dataset.train.rows, dataset.train.cols) != (rows, cols) {
+        bail!(
+            "{}: the images are {}x{}, but both models take {rows}x{cols}; use a folder of {rows}x{cols} MNIST-format files",
+            args.data.display(),
+            dataset.train.rows,
+            dataset.train.cols
+        );
+    }
     let data = TrainData::from_dataset(&dataset, args.train_limit, &device)?;
     let model = Autoencoder::new(kind, recipe.seed, &device)?;
     if !args.json {
@@ -154,11 +163,20 @@ fn run(args: &Args) -> Result<()> {
             "checkpoint": args.checkpoint,
             "exported": exported,
         });
-        println!("{}", serde_json::to_string_pretty(&summary)?);
+        write_stdout(&format!("{}\n", serde_json::to_string_pretty(&summary)?))?;
     } else {
-        println!("final test MSE per pixel: {test_mse:.6}");
+        write_stdout(&format!("final test MSE per pixel: {test_mse:.6}\n"))?;
     }
     Ok(())
+}
+
+/// Writes `text` to stdout; a reader that has gone away (a closed pipe) is not an error.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
+        _ => Ok(()),
+    }
 }
 
 fn validate(args: &Args) -> Result<()> {
@@ -181,18 +199,31 @@ fn validate(args: &Args) -> Result<()> {
         );
     }
     for path in [&args.export, &args.checkpoint].into_iter().flatten() {
-        let parent = path
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty());
-        if let Some(parent) = parent {
-            if !parent.is_dir() {
-                bail!(
-                    "{}: folder {} does not exist; create it first",
-                    path.display(),
-                    parent.display()
-                );
-            }
+        check_writable_folder(path)?;
+    }
+    if let (Some(export), Some(checkpoint)) = (&args.export, &args.checkpoint) {
+        let exported = GraphPart::ALL.map(|part| part_path(export, part));
+        if exported.contains(checkpoint) {
+            bail!(
+                "--checkpoint {} is also a file that --export writes; give the checkpoint its own name, such as model.safetensors",
+                checkpoint.display()
+            );
         }
+    }
+    Ok(())
+}
+
+/// Fails early, before any training, when the folder of `path` is missing or read-only.
+fn check_writable_folder(path: &Path) -> Result<()> {
+    let folder = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        bail!("{}: folder {} does not exist; create it first", path.display(), folder.display());
+    }
+    if let Err(err) = tempfile::Builder::new().prefix(".ae-train-probe-").tempfile_in(folder) {
+        bail!("{}: cannot write to folder {} ({err}); choose a writable folder", path.display(), folder.display());
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use tracing::info;
 
 use crate::adam::{Adam, AdamConfig};
 use crate::evaluate::mean_squared_error;
-use crate::Result;
+use crate::{Error, Result};
 
 /// The training recipe. The defaults are the project's reference recipe.
 #[derive(Debug, Clone, PartialEq)]
@@ -153,7 +153,11 @@ pub fn train(
             let loss = (reconstruction - &images)?.sqr()?.mean_all()?;
             optimizer.backward_step(&loss)?;
 
-            loss_sum += loss.to_scalar::<f32>()? as f64 * batch.len() as f64;
+            let batch_loss = loss.to_scalar::<f32>()?;
+            if !batch_loss.is_finite() {
+                return Err(Error::Diverged { epoch, loss: batch_loss });
+            }
+            loss_sum += batch_loss as f64 * batch.len() as f64;
             seen += batch.len();
             observer.step(StepProgress {
                 epoch,

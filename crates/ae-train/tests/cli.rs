@@ -178,3 +178,45 @@ fn export_into_missing_folder_is_an_error() {
         .unwrap();
     assert_user_error(&output, "does not exist");
 }
+
+#[test]
+fn diverged_run_fails_without_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("nan.onnx");
+    let output = ae_train()
+        .args(["--model", "linear", "--lr", "1e30", "--epochs", "1", "--train-limit", "500", "--json"])
+        .arg("--data")
+        .arg(mnist())
+        .arg("--export")
+        .arg(&whole)
+        .output()
+        .unwrap();
+    assert_user_error(&output, "training diverged");
+    assert!(!whole.exists(), "a diverged model was exported");
+}
+
+#[test]
+fn checkpoint_named_like_export_is_an_error() {
+    let output = ae_train().args(["--export", "x.onnx", "--checkpoint", "x.onnx"]).output().unwrap();
+    assert_user_error(&output, "--checkpoint x.onnx");
+}
+
+#[test]
+fn images_other_than_28x28_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = |magic: u32, dims: &[u32]| {
+        let mut bytes = magic.to_be_bytes().to_vec();
+        for dim in dims {
+            bytes.extend(dim.to_be_bytes());
+        }
+        bytes.resize(bytes.len() + dims.iter().product::<u32>() as usize, 0);
+        bytes
+    };
+    std::fs::write(dir.path().join("train-images-idx3-ubyte"), idx(0x803, &[10, 32, 32])).unwrap();
+    std::fs::write(dir.path().join("train-labels-idx1-ubyte"), idx(0x801, &[10])).unwrap();
+    std::fs::write(dir.path().join("t10k-images-idx3-ubyte"), idx(0x803, &[5, 32, 32])).unwrap();
+    std::fs::write(dir.path().join("t10k-labels-idx1-ubyte"), idx(0x801, &[5])).unwrap();
+
+    let output = ae_train().arg("--data").arg(dir.path()).output().unwrap();
+    assert_user_error(&output, "the images are 32x32");
+}
