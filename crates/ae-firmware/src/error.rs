@@ -7,17 +7,26 @@ use ae_kernels::KernelError;
 /// Operators the generator translates, listed in error messages.
 pub const SUPPORTED_OPS: &str = "Gemm, MatMul, Add, Conv, Relu, Flatten, Reshape";
 
+/// Largest scratch memory, in bytes, that an encoder's layers may need (64 MiB).
+pub const MAX_SCRATCH_BYTES: u128 = 64 << 20;
+
 /// Everything that can go wrong between an ONNX file and a latent code.
 #[derive(Debug, thiserror::Error)]
 pub enum FirmwareError {
-    /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    /// A file could not be read or written. The message contains the underlying error, so it is
+    /// not also exposed as the source, which would print it twice.
+    #[error("{}: {error}", path.display())]
     Io {
         /// File involved.
         path: PathBuf,
         /// Underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
+    },
+    /// The model file does not exist.
+    #[error("{}: file not found; pass an existing ONNX model with --model", path.display())]
+    ModelNotFound {
+        /// Path that was given.
+        path: PathBuf,
     },
     /// The file is not a valid ONNX protobuf.
     #[error("{}: not a valid ONNX model: {source}; export the model again", path.display())]
@@ -86,6 +95,18 @@ pub enum FirmwareError {
         #[source]
         source: KernelError,
     },
+    /// The encoder's activation and patch buffers need more memory than the limit.
+    #[error(
+        "{}: the layers need {bytes} bytes of scratch memory, more than the {MAX_SCRATCH_BYTES} \
+         bytes allowed; use smaller inputs or layers",
+        path.display()
+    )]
+    ScratchTooLarge {
+        /// Model file.
+        path: PathBuf,
+        /// Scratch bytes the layers need.
+        bytes: u128,
+    },
     /// Building or running the firmware failed.
     #[error("{0}")]
     Firmware(String),
@@ -95,6 +116,6 @@ impl FirmwareError {
     /// Wraps an I/O error with the path it concerns.
     pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> FirmwareError {
         let path = path.into();
-        move |source| FirmwareError::Io { path, source }
+        move |error| FirmwareError::Io { path, error }
     }
 }

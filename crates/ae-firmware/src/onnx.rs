@@ -19,7 +19,15 @@ const INT64: i32 = 7;
 
 /// Reads and decodes an ONNX model file.
 pub(crate) fn read_model(path: &Path) -> Result<ModelProto, FirmwareError> {
-    let bytes = std::fs::read(path).map_err(FirmwareError::io(path))?;
+    let bytes = std::fs::read(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::NotFound => FirmwareError::ModelNotFound {
+            path: path.to_path_buf(),
+        },
+        _ => FirmwareError::Io {
+            path: path.to_path_buf(),
+            error,
+        },
+    })?;
     ModelProto::decode(bytes.as_slice()).map_err(|source| FirmwareError::Decode {
         path: path.to_path_buf(),
         source,

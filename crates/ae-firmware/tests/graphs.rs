@@ -147,3 +147,94 @@ fn garbage_file_is_a_decode_error() {
     let error = NativeEncoder::load(&path, Precision::F32).expect_err("not ONNX");
     assert!(matches!(error, FirmwareError::Decode { .. }), "{error}");
 }
+
+#[test]
+fn pads_larger_than_the_kernel_are_rejected() {
+    let mut graph = every_operator();
+    let conv = &mut graph.graph.as_mut().expect("graph").node[0];
+    conv.attribute.retain(|attribute| attribute.name != "pads");
+    conv.attribute.push(ints("pads", &[100000; 4]));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "huge_pads.onnx", &graph);
+
+    let error = NativeEncoder::load(&path, Precision::F32).expect_err("huge pads");
+    assert!(
+        matches!(error, FirmwareError::InvalidNode { .. }),
+        "{error}"
+    );
+    let expected = format!(
+        "{}: node \"conv\" (op Conv): pads [100000, 100000, 100000, 100000] must be smaller \
+         than the kernel (3x3)",
+        path.display()
+    );
+    assert_eq!(error.to_string(), expected);
+}
+
+#[test]
+fn scratch_above_64_mib_is_rejected() {
+    // Three 1x1 convolutions over a 1x3000x3000 image. Each activation is 36 MB of f32, under
+    // the limit, but the two buffers between the layers and a one-value patch need 72 MB.
+    let nodes = vec![
+        node("conv1", "Conv", &["image", "w"], "a", vec![]),
+        node("conv2", "Conv", &["a", "w"], "b", vec![]),
+        node("conv3", "Conv", &["b", "w"], "latent", vec![]),
+    ];
+    let initializer = vec![tensor("w", &[1, 1, 1, 1], vec![1.0])];
+    let graph = model(
+        nodes,
+        initializer,
+        value("image", &[1, 3000, 3000]),
+        value("latent", &[1, 3000, 3000]),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = write(dir.path(), "wide.onnx", &graph);
+
+    let error = NativeEncoder::load(&path, Precision::F32).expect_err("72 MB of scratch");
+    assert!(
+        matches!(
+            error,
+            FirmwareError::ScratchTooLarge {
+                bytes: 72_000_004,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("wide.onnx"), "{message}");
+    assert!(
+        message.contains("72000004 bytes of scratch memory, more than the 67108864"),
+        "{message}"
+    );
+
+    // One activation above the limit is rejected before any layer is read.
+    let graph = model(
+        vec![node("conv1", "Conv", &["image", "w"], "latent", vec![])],
+        vec![tensor("w", &[1, 1, 1, 1], vec![1.0])],
+        value("image", &[1, 5000, 5000]),
+        value("latent", &[1, 5000, 5000]),
+    );
+    let path = write(dir.path(), "wider.onnx", &graph);
+    let error = NativeEncoder::load(&path, Precision::F32).expect_err("100 MB input");
+    assert!(
+        matches!(
+            error,
+            FirmwareError::ScratchTooLarge {
+                bytes: 100_000_000,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn missing_model_is_one_line() {
+    let path = Path::new("/nonexistent/encoder.onnx");
+    let error = NativeEncoder::load(path, Precision::F32).expect_err("no file");
+    assert_eq!(
+        error.to_string(),
+        "/nonexistent/encoder.onnx: file not found; pass an existing ONNX model with --model"
+    );
+    assert!(std::error::Error::source(&error).is_none(), "{error:?}");
+}

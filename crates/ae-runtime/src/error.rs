@@ -10,15 +10,16 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Failure to load or run a graph.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The model file could not be read.
-    #[error("{runtime}: failed to read {}: {source}", path.display())]
+    /// The model file could not be read. The message contains the file system's error, so
+    /// that error is not also exposed as the source, which would print it twice.
+    #[error("{}: {}", path.display(), read_problem(error))]
     Io {
-        /// Runtime that tried to read the file.
+        /// Runtime that was asked to load the file.
         runtime: RuntimeKind,
         /// Model file.
         path: PathBuf,
         /// Error from the file system.
-        source: std::io::Error,
+        error: std::io::Error,
     },
 
     /// The file is not an ONNX model, or its graph is not one this crate can run.
@@ -129,4 +130,14 @@ pub enum Error {
         /// Accepted forms.
         expected: &'static str,
     },
+}
+
+/// Describes a failed read of a model file and what to do about it.
+fn read_problem(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => {
+            "file not found; pass an existing ONNX model with --model".to_string()
+        }
+        _ => format!("cannot read the model ({error}); check the path and its permissions"),
+    }
 }

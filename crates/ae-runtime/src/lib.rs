@@ -46,6 +46,7 @@
 //! - `candle-onnx`: adds [`RuntimeKind::CandleOnnx`], the `candle-onnx` evaluator. Its build
 //!   script needs `protoc` (Debian package `protobuf-compiler`).
 
+mod check;
 pub mod denormal;
 mod error;
 mod options;
@@ -88,8 +89,23 @@ pub trait Runtime {
 }
 
 /// Loads the ONNX graph at `path` into the runtime `kind`.
+///
+/// Before any runtime reads the file, this checks the thread count (1 to 1024) and the
+/// attributes of every Conv and ConvTranspose node. Strides, dilations and group must be
+/// positive, pads smaller than the kernel, output_padding smaller than the stride, and
+/// kernel_shape equal to the weight's kernel. A crafted file gives [`Error::InvalidModel`]
+/// instead of a crash.
 pub fn load(kind: RuntimeKind, path: &Path, options: &LoadOptions) -> Result<Box<dyn Runtime>> {
     tracing::debug!(runtime = %kind, path = %path.display(), ?options, "loading graph");
+    check::check_options(kind, path, options)?;
+    let checkpoint = kind == RuntimeKind::Candle
+        && path
+            .extension()
+            .is_some_and(|extension| extension == "safetensors");
+    let compiled = kind != RuntimeKind::CandleOnnx || cfg!(feature = "candle-onnx");
+    if compiled && !checkpoint {
+        check::check_model(kind, path)?;
+    }
     let runtime = load_unwrapped(kind, path, options)?;
     if options.flush_denormals {
         Ok(Box::new(denormal::FlushingRuntime::new(runtime)))
@@ -148,7 +164,7 @@ fn candle_onnx_status() -> Result<()> {
 fn candle_onnx_missing() -> Error {
     Error::NotCompiled {
         runtime: RuntimeKind::CandleOnnx,
-        hint: "rebuild with `--features candle-onnx`, which needs `protoc` \
+        hint: "rebuild with `--features ae-runtime/candle-onnx`, which needs `protoc` \
                (apt-get install protobuf-compiler)"
             .into(),
     }

@@ -32,39 +32,85 @@ impl NativeRuntime {
             });
         }
         let encoder = NativeEncoder::load(path, Precision::F32).map_err(|error| match error {
-            FirmwareError::UnsupportedOp { node, op, .. } => {
-                Error::Unsupported { runtime: RuntimeKind::Native, path: path.to_path_buf(), node, op }
-            }
+            FirmwareError::UnsupportedOp { node, op, .. } => Error::Unsupported {
+                runtime: RuntimeKind::Native,
+                path: path.to_path_buf(),
+                node,
+                op,
+            },
+            FirmwareError::Io { error, .. } => Error::Io {
+                runtime: RuntimeKind::Native,
+                path: path.to_path_buf(),
+                error,
+            },
             other => Error::InvalidModel {
                 runtime: RuntimeKind::Native,
                 path: path.to_path_buf(),
-                message: other.to_string(),
+                message: without_path(path, other.to_string()),
             },
         })?;
         let (input_name, output_name) = graph_names(path)?;
         let with_batch = |shape: &[usize]| {
-            std::iter::once(Dim::Symbolic("N".to_string())).chain(shape.iter().map(|&size| Dim::Fixed(size))).collect()
+            std::iter::once(Dim::Symbolic("N".to_string()))
+                .chain(shape.iter().map(|&size| Dim::Fixed(size)))
+                .collect()
         };
-        let inputs = [TensorInfo { name: input_name, dims: with_batch(encoder.input_shape()) }];
-        let outputs = [TensorInfo { name: output_name, dims: with_batch(encoder.output_shape()) }];
-        Ok(NativeRuntime { path: path.to_path_buf(), encoder, inputs, outputs })
+        let inputs = [TensorInfo {
+            name: input_name,
+            dims: with_batch(encoder.input_shape()),
+        }];
+        let outputs = [TensorInfo {
+            name: output_name,
+            dims: with_batch(encoder.output_shape()),
+        }];
+        Ok(NativeRuntime {
+            path: path.to_path_buf(),
+            encoder,
+            inputs,
+            outputs,
+        })
     }
 }
 
 /// Reads the names of the graph's one input and first output.
 fn graph_names(path: &Path) -> Result<(String, String)> {
-    let invalid = |message: String| Error::InvalidModel { runtime: RuntimeKind::Native, path: path.to_path_buf(), message };
-    let model = ae_onnx::read_model(path).map_err(|error| invalid(error.to_string()))?;
-    let graph = model.graph.as_ref().ok_or_else(|| invalid("the model has no graph".to_string()))?;
-    let initializers: Vec<&str> = graph.initializer.iter().map(|tensor| tensor.name()).collect();
+    let invalid = |message: String| Error::InvalidModel {
+        runtime: RuntimeKind::Native,
+        path: path.to_path_buf(),
+        message,
+    };
+    let model = ae_onnx::read_model(path)
+        .map_err(|error| invalid(without_path(path, error.to_string())))?;
+    let graph = model
+        .graph
+        .as_ref()
+        .ok_or_else(|| invalid("the model has no graph".to_string()))?;
+    let initializers: Vec<&str> = graph
+        .initializer
+        .iter()
+        .map(|tensor| tensor.name())
+        .collect();
     let input = graph
         .input
         .iter()
         .map(|value| value.name().to_string())
         .find(|name| !initializers.contains(&name.as_str()))
         .ok_or_else(|| invalid("the graph has no input".to_string()))?;
-    let output = graph.output.first().map(|value| value.name().to_string()).ok_or_else(|| invalid("the graph has no output".to_string()))?;
+    let output = graph
+        .output
+        .first()
+        .map(|value| value.name().to_string())
+        .ok_or_else(|| invalid("the graph has no output".to_string()))?;
     Ok((input, output))
+}
+
+/// Drops the leading `PATH: ` of a message, since [`Error::InvalidModel`] names the file itself.
+fn without_path(path: &Path, message: String) -> String {
+    let prefix = format!("{}: ", path.display());
+    match message.strip_prefix(&prefix) {
+        Some(rest) => rest.to_string(),
+        None => message,
+    }
 }
 
 impl Runtime for NativeRuntime {
@@ -91,18 +137,27 @@ impl Runtime for NativeRuntime {
     fn run(&mut self, input: &Tensor) -> Result<Vec<Tensor>> {
         let per_image = self.encoder.input_len();
         let batch = input.shape.first().copied().unwrap_or(0);
-        if input.shape.len() < 2 || input.shape[1..].iter().product::<usize>() != per_image || input.data.len() != input.element_count() {
+        if input.shape.len() < 2
+            || input.shape[1..].iter().product::<usize>() != per_image
+            || input.data.len() != input.element_count()
+        {
             return Err(Error::InvalidInput {
                 runtime: RuntimeKind::Native,
                 path: self.path.clone(),
-                message: format!("input has shape {:?}, expected {} values per image", input.shape, per_image),
+                message: format!(
+                    "input has shape {:?}, expected {} values per image",
+                    input.shape, per_image
+                ),
             });
         }
-        let data = self.encoder.encode(&input.data).map_err(|error| Error::Run {
-            runtime: RuntimeKind::Native,
-            path: self.path.clone(),
-            message: error.to_string(),
-        })?;
+        let data = self
+            .encoder
+            .encode(&input.data)
+            .map_err(|error| Error::Run {
+                runtime: RuntimeKind::Native,
+                path: self.path.clone(),
+                message: error.to_string(),
+            })?;
         let mut shape = vec![batch];
         shape.extend(self.encoder.output_shape());
         Ok(vec![Tensor { shape, data }])

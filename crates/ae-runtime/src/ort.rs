@@ -43,7 +43,7 @@ impl OrtRuntime {
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             runtime: RuntimeKind::Ort,
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         let library = ort_library::load(options.ort_library.as_deref())?;
         let run_error = |error: ::ort::Error<SessionBuilder>| Error::Run {

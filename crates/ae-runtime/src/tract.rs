@@ -46,7 +46,7 @@ impl TractRuntime {
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             runtime: RuntimeKind::Tract,
             path: path.to_path_buf(),
-            source,
+            error: source,
         })?;
         let invalid = |message: String| Error::InvalidModel {
             runtime: RuntimeKind::Tract,

@@ -12,19 +12,158 @@ use common::graphs::write_graph_with_op;
 const RUNTIMES: [RuntimeKind; 3] = [RuntimeKind::Tract, RuntimeKind::Ort, RuntimeKind::Candle];
 
 #[test]
-fn missing_file_names_path() {
+fn missing_file_is_one_clean_line() {
     let path = Path::new("/nonexistent/model.onnx");
-    for kind in RUNTIMES {
+    for kind in RUNTIMES.into_iter().chain([RuntimeKind::Native]) {
         let error = ae_runtime::load(kind, path, &LoadOptions::default())
             .err()
             .expect("load fails");
         assert!(matches!(error, Error::Io { .. }), "{kind}: {error:?}");
-        let message = error.to_string();
-        assert!(
-            message.contains("/nonexistent/model.onnx"),
-            "{kind}: {message}"
+        assert_eq!(
+            error.to_string(),
+            "/nonexistent/model.onnx: file not found; pass an existing ONNX model with --model",
+            "{kind}"
         );
-        assert!(!message.contains('\n'), "{kind}: {message}");
+        // A source would make `{:#}` printers repeat the file system's error.
+        assert!(std::error::Error::source(&error).is_none(), "{kind}");
+    }
+}
+
+#[test]
+fn thread_count_outside_1_to_1024_is_rejected() {
+    let model = fixture("linear.full.ts17.onnx");
+    for threads in [0, 1025, usize::MAX] {
+        let options = LoadOptions {
+            threads: Some(threads),
+            ..LoadOptions::default()
+        };
+        for kind in RUNTIMES {
+            let error = ae_runtime::load(kind, &model, &options)
+                .err()
+                .unwrap_or_else(|| panic!("{kind} rejects {threads} threads"));
+            assert!(
+                matches!(error, Error::InvalidOptions { .. }),
+                "{kind}: {error:?}"
+            );
+            let message = error.to_string();
+            assert!(
+                message.contains(&format!("threads is {threads}")),
+                "{kind}: {message}"
+            );
+        }
+    }
+}
+
+/// Writes `x [N,1,8,8] -> OP (weight [1,1,3,3]) -> y`, with the node named `encoder.0/Conv`
+/// and the given attributes.
+fn write_convolution(path: &Path, op: &str, attributes: Vec<ae_onnx::proto::AttributeProto>) {
+    use ae_onnx::proto::GraphProto;
+    use common::graphs::{float_initializer, node, value_info, write_model};
+
+    let mut conv = node("encoder.0/Conv", op, &["x", "w"], &["y"]);
+    conv.attribute = attributes;
+    let graph = GraphProto {
+        node: vec![conv],
+        initializer: vec![float_initializer("w", &[1, 1, 3, 3], vec![0.5; 9])],
+        input: vec![value_info("x", &["N", "1", "8", "8"])],
+        output: vec![value_info("y", &["N", "1", "?", "?"])],
+        ..GraphProto::default()
+    };
+    write_model(path, graph);
+}
+
+fn ints(name: &str, values: &[i64]) -> ae_onnx::proto::AttributeProto {
+    use ae_onnx::proto::attribute_proto::AttributeType;
+    ae_onnx::proto::AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Ints as i32),
+        ints: values.to_vec(),
+        ..ae_onnx::proto::AttributeProto::default()
+    }
+}
+
+fn int(name: &str, value: i64) -> ae_onnx::proto::AttributeProto {
+    use ae_onnx::proto::attribute_proto::AttributeType;
+    ae_onnx::proto::AttributeProto {
+        name: Some(name.into()),
+        r#type: Some(AttributeType::Int as i32),
+        i: Some(value),
+        ..ae_onnx::proto::AttributeProto::default()
+    }
+}
+
+#[test]
+fn crafted_convolution_attributes_are_invalid_models() {
+    // Each of these crashed a runtime: huge pads made them allocate 1.2 TB and abort, and
+    // stride 0 divided by zero in tract.
+    let cases = [
+        ("Conv", ints("pads", &[100000; 4]),
+         "pads [100000, 100000, 100000, 100000] must be smaller than the kernel (3x3)"),
+        ("Conv", ints("pads", &[3, 0, 0, 0]), "pads [3, 0, 0, 0] must be smaller than the kernel (3x3)"),
+        ("Conv", ints("pads", &[-1, 0, 0, 0]), "pads [-1, 0, 0, 0] must not be negative"),
+        ("Conv", ints("strides", &[0, 0]), "strides [0, 0] must be at least 1"),
+        ("Conv", ints("strides", &[1, -2]), "strides [1, -2] must be at least 1"),
+        ("Conv", ints("dilations", &[0, 1]), "dilations [0, 1] must be at least 1"),
+        ("Conv", int("group", 0), "group 0 must be at least 1"),
+        ("Conv", ints("kernel_shape", &[5, 5]), "kernel_shape [5, 5] disagrees with the weight's kernel (3x3)"),
+        ("ConvTranspose", ints("pads", &[100000; 4]),
+         "pads [100000, 100000, 100000, 100000] must be smaller than the kernel (3x3)"),
+        ("ConvTranspose", ints("strides", &[0, 0]), "strides [0, 0] must be at least 1"),
+        ("ConvTranspose", ints("output_padding", &[1, 1]),
+         "output_padding [1, 1] must be one value per axis from 0 to one less than the strides [1, 1]"),
+        ("ConvTranspose", ints("output_padding", &[-1, 0]),
+         "output_padding [-1, 0] must be one value per axis"),
+    ];
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("conv.onnx");
+    let mut kinds = RUNTIMES.to_vec();
+    kinds.push(RuntimeKind::Native);
+    if cfg!(feature = "candle-onnx") {
+        kinds.push(RuntimeKind::CandleOnnx);
+    }
+    for (op, attribute, expected) in cases {
+        write_convolution(&path, op, vec![attribute]);
+        for &kind in &kinds {
+            let error = ae_runtime::load(kind, &path, &LoadOptions::default())
+                .err()
+                .unwrap_or_else(|| panic!("{kind} rejects {op} with {expected}"));
+            assert!(
+                matches!(error, Error::InvalidModel { .. }),
+                "{kind}: {error:?}"
+            );
+            let message = error.to_string();
+            let node = "conv.onnx: node \"encoder.0/Conv\": ";
+            assert!(
+                message.contains(&format!("{node}{expected}")),
+                "{kind}: {message}"
+            );
+            assert_eq!(message.matches("conv.onnx").count(), 1, "{kind}: {message}");
+        }
+    }
+}
+
+#[test]
+fn valid_convolution_attributes_still_load() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("conv.onnx");
+    write_convolution(
+        &path,
+        "Conv",
+        vec![
+            ints("pads", &[2, 2, 2, 2]),
+            ints("strides", &[1, 1]),
+            ints("kernel_shape", &[3, 3]),
+        ],
+    );
+    for kind in RUNTIMES {
+        let mut runtime = ae_runtime::load(kind, &path, &LoadOptions::default())
+            .unwrap_or_else(|error| panic!("{kind}: {error}"));
+        let image = Tensor::new(vec![1, 1, 8, 8], vec![1.0; 64]).unwrap();
+        let output = runtime
+            .run(&image)
+            .unwrap_or_else(|error| panic!("{kind}: {error}"));
+        // (8 + 2 + 2 - 3) / 1 + 1 = 10 outputs per axis.
+        assert_eq!(output[0].shape, [1, 1, 10, 10], "{kind}");
     }
 }
 
@@ -262,7 +401,9 @@ fn candle_onnx_needs_its_feature() {
         .expect("candle-onnx is not compiled in");
     assert!(matches!(error, Error::NotCompiled { .. }), "{error:?}");
     assert!(
-        error.to_string().contains("--features candle-onnx"),
+        error
+            .to_string()
+            .contains("--features ae-runtime/candle-onnx"),
         "{error}"
     );
 }

@@ -213,7 +213,21 @@ impl Chain<'_> {
             ));
         };
         if stride_height == 0 || stride_width == 0 {
-            return Err(self.invalid(node, "strides must be positive"));
+            return Err(self.invalid(node, format!("strides {strides:?} must be at least 1")));
+        }
+        if kernel_height == 0 || kernel_width == 0 {
+            return Err(self.invalid(
+                node,
+                format!("weight has shape {dims:?}; the kernel must not be empty"),
+            ));
+        }
+        // A pad as large as the kernel only adds outputs that see no input; larger pads let
+        // a crafted file demand terabytes of scratch memory.
+        if pad_top.max(pad_bottom) >= kernel_height || pad_left.max(pad_right) >= kernel_width {
+            return Err(self.invalid(
+                node,
+                format!("pads {pads:?} must be smaller than the kernel ({kernel_height}x{kernel_width})"),
+            ));
         }
 
         let shape = Conv2dShape {
@@ -230,6 +244,9 @@ impl Chain<'_> {
             pad_bottom,
             pad_right,
         };
+        self.check_scratch(
+            shape.out_channels as u128 * shape.out_height() as u128 * shape.out_width() as u128,
+        )?;
         if shape.output_len() == 0 {
             return Err(self.invalid(
                 node,

@@ -8,10 +8,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ae_kernels::{Activation, LayerKind};
+use ae_kernels::{Activation, EncoderF32, LayerF32, LayerKind};
 use tract_onnx::pb::NodeProto;
 
-use crate::error::FirmwareError;
+use crate::error::{FirmwareError, MAX_SCRATCH_BYTES};
 use crate::network::{FloatLayer, FloatNetwork};
 mod layers;
 mod shape;
@@ -65,6 +65,9 @@ pub fn import(path: &Path) -> Result<FloatNetwork, FirmwareError> {
         }
     }
 
+    let input_len = sample_shape
+        .iter()
+        .fold(1u128, |len, &dim| len.saturating_mul(dim as u128));
     let mut chain = Chain {
         path: path.to_path_buf(),
         consts: &consts,
@@ -74,6 +77,7 @@ pub fn import(path: &Path) -> Result<FloatNetwork, FirmwareError> {
         bias_open: false,
         relu_open: false,
     };
+    chain.check_scratch(input_len)?;
     for node in &graph.node {
         chain.apply(node)?;
     }
@@ -93,6 +97,8 @@ pub fn import(path: &Path) -> Result<FloatNetwork, FirmwareError> {
         ));
     }
 
+    check_total_scratch(path, &chain.layers, input_len)?;
+
     let name = path.file_stem().map_or_else(
         || "encoder".to_string(),
         |s| s.to_string_lossy().into_owned(),
@@ -103,6 +109,34 @@ pub fn import(path: &Path) -> Result<FloatNetwork, FirmwareError> {
         output_shape: chain.shape,
         layers: chain.layers,
     })
+}
+
+/// Rejects layers whose scratch buffers need more than [`MAX_SCRATCH_BYTES`]: the f32 scratch
+/// of 4-byte values, or the int8 encoder's 2-byte scratch, which holds at most the f32 buffers
+/// plus a copy of the input.
+fn check_total_scratch(
+    path: &Path,
+    layers: &[FloatLayer],
+    input_len: u128,
+) -> Result<(), FirmwareError> {
+    let table: Vec<LayerF32<'_>> = layers
+        .iter()
+        .map(|layer| LayerF32 {
+            kind: layer.kind,
+            weights: &layer.weights,
+            bias: &layer.bias,
+            activation: layer.activation,
+        })
+        .collect();
+    let f32_len = EncoderF32 { layers: &table }.scratch_len() as u128;
+    let bytes = (4 * f32_len).max(2 * (f32_len + input_len));
+    if bytes > MAX_SCRATCH_BYTES {
+        return Err(FirmwareError::ScratchTooLarge {
+            path: path.to_path_buf(),
+            bytes,
+        });
+    }
+    Ok(())
 }
 
 /// The walk along the graph: the tensor that carries the activation, its
@@ -129,6 +163,19 @@ impl Chain<'_> {
             op: node.op_type.clone(),
             reason: reason.into(),
         }
+    }
+
+    /// Rejects one activation of `len` f32 values that alone exceeds [`MAX_SCRATCH_BYTES`],
+    /// before any buffer size is computed from it.
+    fn check_scratch(&self, len: u128) -> Result<(), FirmwareError> {
+        let bytes = len.saturating_mul(4);
+        if bytes > MAX_SCRATCH_BYTES {
+            return Err(FirmwareError::ScratchTooLarge {
+                path: self.path.clone(),
+                bytes,
+            });
+        }
+        Ok(())
     }
 
     fn apply(&mut self, node: &NodeProto) -> Result<(), FirmwareError> {

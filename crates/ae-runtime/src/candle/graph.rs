@@ -153,7 +153,7 @@ impl Context {
             ae_onnx::Error::Read { source, .. } => Error::Io {
                 runtime: self.runtime,
                 path: self.path.clone(),
-                source,
+                error: source,
             },
             other => self.invalid(other.to_string()),
         })
