@@ -20,16 +20,16 @@ const PIXELS: usize = (SIDE * SIDE) as usize;
 
 /// Reconstruct images with an exported autoencoder, or print their latent codes.
 ///
-/// Each image is read (PNG or JPEG, any size or colour type), turned into a
+/// Each image is read (PNG, JPEG or BMP, any size or colour type), turned into a
 /// 28x28 grey image in [0, 1] with a light digit on black, and all images run
 /// as one batch.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// PNG or JPEG images; several run as one batch.
+    /// PNG, JPEG or BMP images; several run as one batch.
     #[arg(required = true, value_name = "IMAGE")]
     images: Vec<PathBuf>,
-    /// ONNX model: a whole autoencoder (writes reconstructions) or an encoder (prints latent codes).
+    /// ONNX model: a whole autoencoder (writes reconstructions) or an encoder (prints latent codes); with --runtime candle also an ae-train .safetensors checkpoint.
     #[arg(long, default_value = "models/conv.onnx")]
     model: PathBuf,
     /// Inference runtime.
@@ -166,7 +166,7 @@ fn parse_device(text: &str) -> Result<Device> {
     }
 }
 
-/// Builds the input batch in the shape the graph's input asks for: (N, 1, 28, 28)
+/// Builds the input batch in the shape of the graph's input: (N, 1, 28, 28)
 /// for this project's models, (N, 784) for a dense model exported from PyTorch.
 fn image_batch(runtime: &dyn Runtime, model: &Path, digits: &[ae_data::Digit]) -> Result<Tensor> {
     let input = &runtime.inputs()[0];

@@ -21,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Which autoencoder to train.
+    /// Autoencoder to train.
     #[arg(long, default_value = "conv", value_parser = ["linear", "conv"])]
     model: String,
     /// Passes over the training set.
