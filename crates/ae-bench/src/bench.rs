@@ -2,25 +2,27 @@
 //!
 //! Targets are grouped by model, graph and thread count. Each group runs entirely on a new
 //! rayon pool of that many threads, so candle's parallel kernels use exactly that many threads
-//! and the other runtimes run on the pool's thread. Within a group the targets are interleaved
-//! call by call, so that drift of the machine's speed affects all of them alike.
+//! and the other runtimes run on the pool's thread. Within a group the targets take turns in
+//! short blocks of calls (see [`crate::measure::time_interleaved`]), so that drift of the
+//! machine's speed affects all of them alike.
 //!
 //! At one thread a group interleaves both subnormal modes. Above one thread each mode gets its
 //! own group and pool, because a flushing candle run leaves FTZ and DAZ set on the pool's
 //! threads (see `ae_runtime::denormal`), which would turn the keep runs into flushing ones.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use ae_runtime::{LoadOptions, RuntimeKind};
+use ae_runtime::Tensor;
 
 use crate::backend::{Backend, DenormalMode};
 use crate::engine::{Engine, EngineConfig, LoadSettings};
-use crate::load::measure_load_in_children;
-use crate::measure::{
-    measure_quality, time_interleaved, QualityPass, Schedule, TestImages, Timing,
-};
+use crate::load::measure_loads;
+use crate::measure::{measure_quality, time_interleaved, QualityPass, TestImages, Timing};
 use crate::models::{GraphKind, ModelFiles};
+use crate::plan::{
+    backend_statuses, choose_reference, group_steps, groups, latency_schedule, plan_group,
+    throughput_schedule, total_steps,
+};
 use crate::report::{BackendStatus, ReferenceTarget, TargetResult, Throughput};
 use crate::stats::{images_per_second, summarize};
 use crate::{Error, Result};
@@ -30,12 +32,6 @@ const LATENCY_INPUTS: usize = 100;
 
 /// Number of distinct batches that the throughput calls cycle through.
 const THROUGHPUT_INPUTS: usize = 4;
-
-/// Timed throughput calls per visit of an engine.
-const THROUGHPUT_BLOCK: usize = 5;
-
-/// Backends that can serve as the reference for error figures, most trusted first.
-const REFERENCE_ORDER: [Backend; 3] = [Backend::Ort, Backend::Tract, Backend::Candle];
 
 /// Targets, call counts and settings of a benchmark run.
 #[derive(Debug, Clone)]
@@ -163,67 +159,6 @@ struct GroupOutcome {
     grid: Vec<(String, Vec<f32>)>,
 }
 
-/// Checks which requested backends can run. A runtime must be compiled in, and ONNX Runtime
-/// needs its library. ort-cuda also needs a session to start on GPU 0.
-fn backend_statuses(config: &BenchConfig) -> Vec<BackendStatus> {
-    let options = LoadOptions {
-        ort_library: config.settings.ort_library.clone(),
-        ..LoadOptions::default()
-    };
-    let runtimes: HashMap<RuntimeKind, Option<String>> = ae_runtime::available_runtimes(&options)
-        .into_iter()
-        .map(|(kind, status)| (kind, status.err().map(|error| error.to_string())))
-        .collect();
-
-    config
-        .backends
-        .iter()
-        .map(|&backend| {
-            let mut reason = backend
-                .runtime()
-                .and_then(|(kind, _)| runtimes.get(&kind).cloned().flatten());
-            if reason.is_none() && backend == Backend::OrtCuda {
-                reason = probe_cuda(config).err().map(|error| error.to_string());
-            }
-            if let Some(reason) = &reason {
-                tracing::warn!(%backend, %reason, "skipping an unavailable runtime");
-            }
-            BackendStatus {
-                backend,
-                available: reason.is_none(),
-                reason,
-            }
-        })
-        .collect()
-}
-
-/// Starts an ONNX Runtime session on GPU 0 with the first model's whole graph.
-fn probe_cuda(config: &BenchConfig) -> Result<()> {
-    let Some(model) = config.models.first() else {
-        return Ok(());
-    };
-    let engine_config = EngineConfig {
-        backend: Backend::OrtCuda,
-        mode: DenormalMode::Flush,
-        threads: 1,
-    };
-    Engine::load(engine_config, &model.whole, None, &config.settings).map(|_| ())
-}
-
-/// Picks the reference: the first available of [`REFERENCE_ORDER`], in keep mode when that is
-/// measured, because it computes subnormals exactly.
-fn choose_reference(available: &[Backend], modes: &[DenormalMode]) -> Option<ReferenceTarget> {
-    let backend = REFERENCE_ORDER
-        .into_iter()
-        .find(|backend| available.contains(backend))?;
-    let denormals = if modes.contains(&DenormalMode::Keep) {
-        DenormalMode::Keep
-    } else {
-        *modes.first()?
-    };
-    Some(ReferenceTarget { backend, denormals })
-}
-
 fn build_pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -234,88 +169,6 @@ fn build_pool(threads: usize) -> Result<rayon::ThreadPool> {
             value: threads.to_string(),
             reason: format!("failed to start a pool of {threads} threads ({error})"),
         })
-}
-
-/// Thread count and subnormal modes of each group of a graph: every mode together at one
-/// thread, and each mode alone at every higher thread count.
-fn groups(config: &BenchConfig) -> Vec<(usize, Vec<DenormalMode>)> {
-    let mut groups = Vec::new();
-    for &threads in &config.thread_counts {
-        if threads == 1 {
-            groups.push((1, config.denormal_modes.clone()));
-        } else {
-            for &mode in &config.denormal_modes {
-                groups.push((threads, vec![mode]));
-            }
-        }
-    }
-    groups
-}
-
-/// Engine configurations of one group, in backend then mode order.
-fn plan_group(
-    available: &[Backend],
-    kind: GraphKind,
-    threads: usize,
-    modes: &[DenormalMode],
-) -> Vec<EngineConfig> {
-    let mut configs = Vec::new();
-    for &backend in available {
-        if !backend.runs(kind) || (threads > 1 && !backend.uses_threads()) {
-            continue;
-        }
-        for &mode in modes {
-            configs.push(EngineConfig {
-                backend,
-                mode,
-                threads,
-            });
-        }
-    }
-    configs
-}
-
-/// Steps of the progress bar: one per timing round of each group, one per batch of each
-/// engine's error pass, and one per load-measuring child process.
-fn total_steps(config: &BenchConfig, available: &[Backend], images: TestImages<'_>) -> u64 {
-    let quality_batches = images.count().div_ceil(config.quality_batch.max(1));
-    let mut steps = 0;
-    for model in &config.models {
-        for (kind, _) in model.graphs() {
-            for (threads, modes) in groups(config) {
-                let engines = plan_group(available, kind, threads, &modes).len();
-                if engines == 0 {
-                    continue;
-                }
-                steps += group_steps(config, threads, engines, quality_batches);
-                if threads == 1 {
-                    if let Some((_, repeats)) = &config.load_children {
-                        steps += (engines / config.denormal_modes.len().max(1) * repeats) as u64;
-                    }
-                }
-            }
-        }
-    }
-    steps
-}
-
-fn group_steps(
-    config: &BenchConfig,
-    threads: usize,
-    engines: usize,
-    quality_batches: usize,
-) -> u64 {
-    let rounds = |schedule: Schedule| {
-        let block = schedule.block.max(1);
-        schedule.warmup.div_ceil(block) + schedule.calls.div_ceil(block)
-    };
-    let timing_rounds = rounds(latency_schedule(config)) + rounds(throughput_schedule(config));
-    let quality = if threads == 1 {
-        engines * quality_batches
-    } else {
-        0
-    };
-    (timing_rounds + quality) as u64
 }
 
 /// Loads and measures one group's engines. Runs on the group's rayon pool.
@@ -331,90 +184,45 @@ fn measure_group(
     let quality_batches = images.count().div_ceil(config.quality_batch.max(1));
     let planned_steps = group_steps(config, threads, engine_configs.len(), quality_batches);
     let mut steps_done = 0;
+    let mut step = || {
+        observer.advance(1);
+        steps_done += 1;
+    };
 
     let mut targets = Vec::new();
-    let mut engines = Vec::new();
-    for &engine_config in engine_configs {
-        match Engine::load(engine_config, graph.path, Some(1), &config.settings) {
-            Ok(engine) => engines.push(engine),
-            Err(error) => {
-                tracing::warn!(backend = %engine_config.backend, path = %graph.path.display(), %error, "load failed");
-                targets.push(empty_target(graph, engine_config, Some(error.to_string())));
-            }
-        }
-    }
-    let image_shape = match engines.first().map(|engine| engine.image_shape(graph.path)) {
-        Some(Ok(shape)) => shape,
-        Some(Err(error)) => {
-            for engine in &engines {
-                targets.push(empty_target(
-                    graph,
-                    engine.config(),
-                    Some(error.to_string()),
-                ));
-            }
-            engines.clear();
-            Vec::new()
-        }
-        None => Vec::new(),
-    };
-    if engines.is_empty() {
-        observer.advance(planned_steps);
-        return GroupOutcome {
-            targets,
-            grid: Vec::new(),
-        };
-    }
-
+    let (mut engines, image_shape) = load_engines(config, graph, engine_configs, &mut targets);
     let mut failures: Vec<Option<String>> = vec![None; engines.len()];
-    let single_inputs = (0..LATENCY_INPUTS.min(images.count()))
-        .map(|index| images.batch(index, 1, &image_shape))
-        .collect::<Result<Vec<_>>>();
-    let batch = config.throughput_batch;
-    let batch_inputs = (0..THROUGHPUT_INPUTS)
-        .map(|index| images.batch(index * batch, batch, &image_shape))
-        .collect::<Result<Vec<_>>>();
-    let (single_inputs, batch_inputs) = match (single_inputs, batch_inputs) {
-        (Ok(single), Ok(batched)) => (single, batched),
-        (Err(error), _) | (_, Err(error)) => {
-            let message = error.to_string();
-            failures
-                .iter_mut()
-                .for_each(|failure| *failure = Some(message.clone()));
-            (Vec::new(), Vec::new())
-        }
-    };
+    let inputs = batch_inputs(config, images, &image_shape);
+    if let (Err(error), false) = (&inputs, engines.is_empty()) {
+        let message = error.to_string();
+        failures.fill(Some(message));
+    }
 
-    let mut latency = Timing::default();
-    let mut throughput = Timing::default();
+    let mut latency = Timing::empty(engines.len());
+    let mut throughput = Timing::empty(engines.len());
     let mut quality = vec![None; engines.len()];
-    if !single_inputs.is_empty() {
+    if let (Ok((single_inputs, batched_inputs)), false) = (&inputs, engines.is_empty()) {
+        let schedule = latency_schedule(config);
         latency = time_interleaved(
             &mut engines,
-            &single_inputs,
-            latency_schedule(config),
+            single_inputs,
+            schedule,
             &mut failures,
-            || {
-                observer.advance(1);
-                steps_done += 1;
-            },
+            &mut step,
         );
+        let schedule = throughput_schedule(config);
         throughput = time_interleaved(
             &mut engines,
-            &batch_inputs,
-            throughput_schedule(config),
+            batched_inputs,
+            schedule,
             &mut failures,
-            || {
-                observer.advance(1);
-                steps_done += 1;
-            },
+            &mut step,
         );
         if threads == 1 {
             let reference_index = reference.and_then(|reference| {
                 engines.iter().position(|engine| {
-                    let engine_config = engine.config();
-                    engine_config.backend == reference.backend
-                        && engine_config.mode == reference.denormals
+                    engine.config().backend == reference.backend
+                        && engine.config().mode == reference.denormals
                 })
             });
             let pass = QualityPass {
@@ -424,49 +232,102 @@ fn measure_group(
                 batch: config.quality_batch,
                 grid_images: config.grid_images,
             };
-            quality = measure_quality(&mut engines, reference_index, pass, &mut failures, || {
-                observer.advance(1);
-                steps_done += 1;
-            });
+            quality = measure_quality(
+                &mut engines,
+                reference_index,
+                pass,
+                &mut failures,
+                &mut step,
+            );
         }
     }
     observer.advance(planned_steps.saturating_sub(steps_done));
 
     let mut grid = Vec::new();
     for (index, engine) in engines.iter().enumerate() {
-        let engine_config = engine.config();
-        let mut target = empty_target(graph, engine_config, failures[index].clone());
+        let mut target = empty_target(graph, engine.config(), failures[index].take());
         target.image_shape = image_shape.clone();
         target.version = engine.version().to_string();
         target.device = engine.device().to_string();
-        if let Some(samples) = latency.warm.get_mut(index) {
-            target.latency = summarize(samples);
-            target.latency_samples_ns = std::mem::take(samples);
-        }
-        if let Some(samples) = latency.cold.get_mut(index) {
-            target.cold_latency = summarize(samples);
-            target.cold_samples_ns = std::mem::take(samples);
-        }
-        if let Some(samples) = throughput.warm.get_mut(index).filter(|s| !s.is_empty()) {
+        target.latency = summarize(&latency.warm[index]);
+        target.latency_samples_ns = std::mem::take(&mut latency.warm[index]);
+        target.cold_latency = summarize(&latency.cold[index]);
+        target.cold_samples_ns = std::mem::take(&mut latency.cold[index]);
+        let batch_samples = std::mem::take(&mut throughput.warm[index]);
+        if !batch_samples.is_empty() {
             target.throughput = Some(Throughput {
-                batch,
-                images_per_second: images_per_second(batch, samples),
-                samples_ns: std::mem::take(samples),
+                batch: config.throughput_batch,
+                images_per_second: images_per_second(config.throughput_batch, &batch_samples),
+                samples_ns: batch_samples,
             });
         }
         if let Some(outcome) = quality[index].take() {
             target.quality = Some(outcome.quality);
-            let first_mode = config.denormal_modes.first() == Some(&engine_config.mode);
+            let first_mode = config.denormal_modes.first() == Some(&engine.config().mode);
             if graph.kind == GraphKind::Whole && first_mode && !outcome.grid.is_empty() {
-                grid.push((
-                    format!("{} ({})", engine_config.backend, graph.model),
-                    outcome.grid,
-                ));
+                let label = format!("{} ({})", engine.config().backend, graph.model);
+                grid.push((label, outcome.grid));
             }
         }
         targets.push(target);
     }
     GroupOutcome { targets, grid }
+}
+
+/// Loads every engine of a group and reads the image shape of the graph. An engine that fails
+/// to load becomes a target with its error in `failed`.
+fn load_engines(
+    config: &BenchConfig,
+    graph: &GraphRun<'_>,
+    engine_configs: &[EngineConfig],
+    failed: &mut Vec<TargetResult>,
+) -> (Vec<Engine>, Vec<usize>) {
+    let mut engines = Vec::new();
+    for &engine_config in engine_configs {
+        match Engine::load(engine_config, graph.path, Some(1), &config.settings) {
+            Ok(engine) => engines.push(engine),
+            Err(error) => {
+                tracing::warn!(
+                    backend = %engine_config.backend,
+                    path = %graph.path.display(),
+                    %error,
+                    "load failed"
+                );
+                failed.push(empty_target(graph, engine_config, Some(error.to_string())));
+            }
+        }
+    }
+
+    match engines.first().map(|engine| engine.image_shape(graph.path)) {
+        Some(Ok(shape)) => (engines, shape),
+        Some(Err(error)) => {
+            for engine in &engines {
+                failed.push(empty_target(
+                    graph,
+                    engine.config(),
+                    Some(error.to_string()),
+                ));
+            }
+            (Vec::new(), Vec::new())
+        }
+        None => (engines, Vec::new()),
+    }
+}
+
+/// Batch-1 inputs for the latency calls and batches for the throughput calls.
+fn batch_inputs(
+    config: &BenchConfig,
+    images: TestImages<'_>,
+    image_shape: &[usize],
+) -> Result<(Vec<Tensor>, Vec<Tensor>)> {
+    let single = (0..LATENCY_INPUTS.min(images.count()))
+        .map(|index| images.batch(index, 1, image_shape))
+        .collect::<Result<Vec<_>>>()?;
+    let batch = config.throughput_batch;
+    let batched = (0..THROUGHPUT_INPUTS)
+        .map(|index| images.batch(index * batch, batch, image_shape))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((single, batched))
 }
 
 fn empty_target(graph: &GraphRun<'_>, config: EngineConfig, error: Option<String>) -> TargetResult {
@@ -491,70 +352,8 @@ fn empty_target(graph: &GraphRun<'_>, config: EngineConfig, error: Option<String
     }
 }
 
-fn latency_schedule(config: &BenchConfig) -> Schedule {
-    Schedule {
-        warmup: config.warmup_calls,
-        calls: config.timed_calls,
-        block: config.block_calls,
-    }
-}
-
-fn throughput_schedule(config: &BenchConfig) -> Schedule {
-    Schedule {
-        warmup: 1,
-        calls: config.throughput_calls,
-        block: THROUGHPUT_BLOCK,
-    }
-}
-
 /// Pixels of the first grid images, the row of originals above each model's reconstructions.
 fn original_tiles(config: &BenchConfig, images: TestImages<'_>) -> Vec<f32> {
     let count = config.grid_images.min(images.count());
     images.pixels[..count * images.image_len].to_vec()
-}
-
-/// Measures load time and memory of every one-thread target in the first mode, each in
-/// fresh child processes, one target after another.
-fn measure_loads(
-    config: &BenchConfig,
-    exe: &Path,
-    repeats: usize,
-    targets: &mut [TargetResult],
-    observer: &mut dyn Observer,
-) {
-    let first_mode = config.denormal_modes.first().copied();
-    for target in targets.iter_mut() {
-        if target.threads != 1 || Some(target.denormals) != first_mode {
-            continue;
-        }
-        if target.error.is_some() {
-            observer.advance(repeats as u64);
-            continue;
-        }
-        observer.phase(&format!(
-            "load {} {} {}",
-            target.model, target.graph, target.backend
-        ));
-        let engine_config = EngineConfig {
-            backend: target.backend,
-            mode: target.denormals,
-            threads: 1,
-        };
-        let measured = measure_load_in_children(
-            exe,
-            engine_config,
-            &target.path,
-            &target.image_shape,
-            &config.settings,
-            repeats,
-        );
-        match measured {
-            Ok(load) => target.load = Some(load),
-            Err(error) => {
-                tracing::warn!(%error, "load measurement failed");
-                target.error = Some(error.to_string());
-            }
-        }
-        observer.advance(repeats as u64);
-    }
 }

@@ -62,8 +62,8 @@ pub struct Args {
     /// Test images run to count subnormal intermediate values [default: 1000, --quick 100].
     #[arg(long)]
     pub activation_images: Option<usize>,
-    /// Child processes per target that measure load time and peak memory; 0 skips them
-    /// [default: 3, --quick 1].
+    /// Child processes per target that measure load time and peak memory. 0 skips the
+    /// measurement [default: 3, --quick 1].
     #[arg(long)]
     pub load_repeats: Option<usize>,
     /// Training images that calibrate the native int8 encoder.

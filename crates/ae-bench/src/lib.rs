@@ -22,6 +22,7 @@ pub mod grid;
 pub mod load;
 pub mod measure;
 pub mod models;
+mod plan;
 pub mod plot;
 pub mod quality;
 pub mod report;

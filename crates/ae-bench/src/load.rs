@@ -13,8 +13,9 @@ use std::time::Instant;
 use ae_runtime::{LoadOptions, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::bench::{BenchConfig, Observer};
 use crate::engine::{Engine, EngineConfig, LoadSettings};
-use crate::report::LoadSummary;
+use crate::report::{LoadSummary, TargetResult};
 use crate::system::{memory_status, reset_peak_rss};
 use crate::{Error, Result};
 
@@ -147,4 +148,50 @@ fn run_child(
 pub fn shape_argument(shape: &[usize]) -> String {
     let sizes: Vec<String> = shape.iter().map(usize::to_string).collect();
     sizes.join("x")
+}
+
+/// Measures load time and memory of every one-thread target in the first mode, each in
+/// fresh child processes, one target after another.
+pub(crate) fn measure_loads(
+    config: &BenchConfig,
+    exe: &Path,
+    repeats: usize,
+    targets: &mut [TargetResult],
+    observer: &mut dyn Observer,
+) {
+    let first_mode = config.denormal_modes.first().copied();
+    for target in targets.iter_mut() {
+        if target.threads != 1 || Some(target.denormals) != first_mode {
+            continue;
+        }
+        if target.error.is_some() {
+            observer.advance(repeats as u64);
+            continue;
+        }
+        observer.phase(&format!(
+            "load {} {} {}",
+            target.model, target.graph, target.backend
+        ));
+        let engine_config = EngineConfig {
+            backend: target.backend,
+            mode: target.denormals,
+            threads: 1,
+        };
+        let measured = measure_load_in_children(
+            exe,
+            engine_config,
+            &target.path,
+            &target.image_shape,
+            &config.settings,
+            repeats,
+        );
+        match measured {
+            Ok(load) => target.load = Some(load),
+            Err(error) => {
+                tracing::warn!(%error, "load measurement failed");
+                target.error = Some(error.to_string());
+            }
+        }
+        observer.advance(repeats as u64);
+    }
 }

@@ -111,6 +111,7 @@ fn run(args: &Args) -> Result<()> {
             load_repeats: plan.load_repeats,
             calibration_images: args.calibration_images,
             allocator: "mimalloc".into(),
+            debug_assertions: cfg!(debug_assertions),
         },
         backends: outcome.backends,
         reference: outcome.reference,

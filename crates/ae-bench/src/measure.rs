@@ -39,7 +39,7 @@ impl TestImages<'_> {
     }
 }
 
-/// How many calls [`time_interleaved`] makes per engine, and in which blocks.
+/// Call counts per engine of [`time_interleaved`], and the size of their blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Schedule {
     /// Untimed calls per engine before the timed ones.
@@ -58,6 +58,16 @@ pub struct Timing {
     /// First call of each timed visit, right after other engines ran, which left the caches
     /// with their code and data.
     pub cold: Vec<Vec<u64>>,
+}
+
+impl Timing {
+    /// Returns a timing with no durations for `engines` engines.
+    pub fn empty(engines: usize) -> Timing {
+        Timing {
+            warm: vec![Vec::new(); engines],
+            cold: vec![Vec::new(); engines],
+        }
+    }
 }
 
 /// Times every engine in rounds. Each round visits every engine once, and each visit makes one

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder};
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
 
@@ -135,14 +136,22 @@ fn draw_panel<DB: DrawingBackend>(
         let style = color.stroke_width(2);
         let points = cumulative_points(&target.latency_samples_ns);
         let label = format!("{} ({})", target.backend, target.denormals);
-        let legend_style = style;
-        let series = match target.denormals {
-            DenormalMode::Flush => chart.draw_series(LineSeries::new(points, style))?,
-            DenormalMode::Keep => chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?,
-        };
-        series
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], legend_style));
+        match target.denormals {
+            DenormalMode::Flush => {
+                chart
+                    .draw_series(LineSeries::new(points, style))?
+                    .label(label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+            }
+            DenormalMode::Keep => {
+                chart
+                    .draw_series(DashedLineSeries::new(points, 6, 4, style))?
+                    .label(label)
+                    .legend(move |(x, y)| {
+                        DashedPathElement::new(vec![(x, y), (x + 20, y)], 4, 3, style)
+                    });
+            }
+        }
     }
     chart
         .configure_series_labels()

@@ -64,6 +64,10 @@ pub struct Settings {
     pub calibration_images: usize,
     /// Memory allocator of the benchmark process.
     pub allocator: String,
+    /// Whether the benchmark was built with debug assertions, as this workspace's release
+    /// profile sets them. They slow tract, candle and the native kernels down, but not ONNX
+    /// Runtime, which is a prebuilt library.
+    pub debug_assertions: bool,
 }
 
 /// Whether a requested backend could run here.

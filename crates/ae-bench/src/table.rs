@@ -39,8 +39,16 @@ fn write_header(out: &mut String, report: &Report) {
     let _ = writeln!(out, "# {}\n", report.tool);
     let _ = writeln!(
         out,
-        "- CPU: {} ({} logical CPUs, {}); allocator {}",
-        system.cpu_model, system.logical_cpus, system.os, settings.allocator
+        "- CPU: {} ({} logical CPUs, {}); allocator {}; debug assertions {}",
+        system.cpu_model,
+        system.logical_cpus,
+        system.os,
+        settings.allocator,
+        if settings.debug_assertions {
+            "on"
+        } else {
+            "off"
+        }
     );
     let _ = writeln!(
         out,
