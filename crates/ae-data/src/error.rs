@@ -19,7 +19,7 @@ pub enum Error {
 
     /// The data set folder does not exist or is not a folder.
     #[error(
-        "{}: folder not found; pass the folder that contains the four MNIST-format IDX files",
+        "{}: not found or not a folder; pass the folder that contains the four MNIST-format IDX files",
         path.display()
     )]
     FolderNotFound { path: PathBuf },

@@ -93,7 +93,7 @@ fn missing_folder_rejected() {
     let message = error_text(load_dataset(&missing));
 
     let expected = format!(
-        "{}: folder not found; pass the folder that contains the four MNIST-format IDX files",
+        "{}: not found or not a folder; pass the folder that contains the four MNIST-format IDX files",
         missing.display()
     );
     assert_eq!(message, expected);
