@@ -23,7 +23,7 @@ use ae_tests::{
     mnist_test_images, pretrained, scaled_diff, to_runtime_tensor, workspace_root, TOLERANCE,
 };
 
-/// The runtimes under test in this build.
+/// Lists the runtimes under test in this build.
 fn runtimes() -> Vec<RuntimeKind> {
     let mut kinds = vec![RuntimeKind::Tract, RuntimeKind::Ort, RuntimeKind::Candle, RuntimeKind::Native];
     if cfg!(feature = "candle-onnx") {

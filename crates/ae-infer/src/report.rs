@@ -1,4 +1,4 @@
-//! What ae-infer prints, as text or JSON.
+//! The results ae-infer prints, as text or JSON.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};

@@ -6,7 +6,7 @@ use crate::Error;
 /// Shape of one input image without the batch dimension: (channels, height, width).
 pub const IMAGE_DIMS: [usize; 3] = [1, 28, 28];
 
-/// Which of the two autoencoders.
+/// Kind of autoencoder: one of the two models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModelKind {
     /// The dense 784-128-64-12-3 autoencoder.
@@ -19,7 +19,7 @@ impl ModelKind {
     /// Both kinds, in a fixed order.
     pub const ALL: [ModelKind; 2] = [ModelKind::Linear, ModelKind::Conv];
 
-    /// The name used on the command line, in file names and in ONNX metadata.
+    /// Returns the name used on the command line, in file names and in ONNX metadata.
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Linear => "linear",

@@ -146,17 +146,17 @@ impl Autoencoder {
         })
     }
 
-    /// Which model this is.
+    /// Returns the kind of this model.
     pub fn kind(&self) -> ModelKind {
         self.kind
     }
 
-    /// The device that holds the parameters.
+    /// Returns the device that stores the parameters.
     pub fn device(&self) -> Device {
         self.vars()[0].device().clone()
     }
 
-    /// Every trainable parameter, encoder first, weight before bias.
+    /// Returns every trainable parameter, encoder first, weight before bias.
     pub fn vars(&self) -> Vec<Var> {
         self.layers()
             .flat_map(|layer| [layer.weight.clone(), layer.bias.clone()])
@@ -164,7 +164,7 @@ impl Autoencoder {
             .collect()
     }
 
-    /// Every parameter by its PyTorch name, such as `encoder.0.weight`.
+    /// Returns every parameter by its PyTorch name, such as `encoder.0.weight`.
     pub fn tensors(&self) -> HashMap<String, Tensor> {
         let mut tensors = HashMap::new();
         for layer in self.layers() {
@@ -201,7 +201,7 @@ impl Autoencoder {
     }
 }
 
-/// Builds the gather or scatter table of a convolution layer that sees
+/// Builds the gather or scatter table of a convolution layer that receives
 /// inputs of shape `dims` (C, H, W); other layers need none.
 fn conv_index(def: &LayerDef, dims: &[usize], device: &Device) -> Result<Option<Tensor>> {
     let index = match (*def, dims) {

@@ -6,7 +6,7 @@ use crate::architecture::{LayerDef, IMAGE_DIMS};
 use crate::model::{Autoencoder, Layer as ModelLayer};
 use crate::Result;
 
-/// Which part of an autoencoder an ONNX file holds.
+/// Part of an autoencoder that one ONNX file contains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum GraphPart {
     /// Image to reconstruction, with the latent code as a second output.
@@ -21,7 +21,7 @@ impl GraphPart {
     /// All three parts, in export order.
     pub const ALL: [GraphPart; 3] = [GraphPart::Full, GraphPart::Encoder, GraphPart::Decoder];
 
-    /// The name used in metadata and in file names (`full`, `encoder`, `decoder`).
+    /// Returns the name used in metadata and in file names (`full`, `encoder`, `decoder`).
     pub fn name(self) -> &'static str {
         match self {
             GraphPart::Full => "full",

@@ -8,7 +8,7 @@ use tracing::info;
 use crate::train::Recipe;
 use crate::Result;
 
-/// What the exported files record about how the model was made.
+/// Provenance of a model: how it was made, as the exported files record it.
 #[derive(Debug, Clone)]
 pub struct Provenance {
     /// The recipe the model was trained with.

@@ -42,7 +42,7 @@ impl Default for Recipe {
 
 /// Images as tensors (N, 1, 28, 28) in [0, 1] on the training device.
 pub struct TrainData {
-    /// The images the optimiser sees.
+    /// Training images, the ones the optimiser steps on.
     pub train: Tensor,
     /// The held-out images the per-epoch test MSE is computed on.
     pub test: Tensor,

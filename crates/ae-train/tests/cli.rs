@@ -61,7 +61,8 @@ fn short_run_exports_three_graphs() {
     assert_eq!(summary["train_images"], 2000);
     assert_eq!(summary["epochs"].as_array().unwrap().len(), 1);
     let test_mse = summary["test_mse"].as_f64().unwrap();
-    assert!(test_mse > 0.0 && test_mse < 0.2, "test MSE {test_mse}");
+    assert!(test_mse > 0.0, "test MSE {test_mse}");
+    assert!(test_mse < 0.2, "test MSE {test_mse}");
 
     for name in [
         "lin.onnx",
@@ -87,7 +88,7 @@ fn short_run_exports_three_graphs() {
 #[test]
 fn fashion_mnist_layout_trains() {
     // Fashion-MNIST has MNIST's file names and format; a folder of plain
-    // (not gzipped) IDX files cut from MNIST stands in for it here.
+    // (not gzipped) IDX files cut from MNIST replaces it here.
     let dir = tempfile::tempdir().unwrap();
     for name in [
         "train-images-idx3-ubyte",

@@ -78,13 +78,7 @@ impl Runtime for CheckpointRuntime {
         let reconstruction = self.model.decode(&latent).map_err(|error| self.run_error(error.to_string()))?;
         [reconstruction, latent]
             .iter()
-            .map(|value| {
-                let data = value
-                    .flatten_all()
-                    .and_then(|flat| flat.to_vec1::<f32>())
-                    .map_err(|error| self.run_error(error.to_string()))?;
-                Ok(Tensor { shape: value.dims().to_vec(), data })
-            })
+            .map(|value| super::to_runtime_tensor(value).map_err(|error| self.run_error(error.to_string())))
             .collect()
     }
 }

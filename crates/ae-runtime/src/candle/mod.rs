@@ -97,6 +97,12 @@ impl CandleRuntime {
     }
 }
 
+/// Copies a candle tensor into a plain row-major [`Tensor`].
+fn to_runtime_tensor(value: &CandleTensor) -> candle_core::Result<Tensor> {
+    let data = value.flatten_all()?.to_vec1::<f32>()?;
+    Ok(Tensor { shape: value.dims().to_vec(), data })
+}
+
 #[cfg(feature = "cuda")]
 fn cuda_device(ordinal: usize) -> std::result::Result<CandleDevice, String> {
     CandleDevice::new_cuda(ordinal).map_err(|error| error.to_string())
@@ -173,14 +179,7 @@ impl Runtime for CandleRuntime {
                 let value = self.lookup(&values, &info.name).ok_or_else(|| {
                     self.run_error(format!("graph output `{}` was not computed", info.name))
                 })?;
-                let data = value
-                    .flatten_all()
-                    .and_then(|flat| flat.to_vec1::<f32>())
-                    .map_err(|error| self.run_error(error.to_string()))?;
-                Ok(Tensor {
-                    shape: value.dims().to_vec(),
-                    data,
-                })
+                to_runtime_tensor(value).map_err(|error| self.run_error(error.to_string()))
             })
             .collect()
     }
